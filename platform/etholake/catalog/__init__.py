@@ -1,0 +1,13 @@
+"""The catalog: what is in the lake, who may see it, and where it came from."""
+
+from etholake.catalog.catalog import Catalog
+from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
+
+__all__ = ["AssetRecord", "Catalog", "NewAsset", "SessionKey", "open_catalog"]
+
+
+def open_catalog(url: str | None = None) -> Catalog:
+    """Open the catalog at ``url``, or the configured one (``ETHOLAKE_CATALOG``, else inside the lake)."""
+    from etholake.config import load_settings
+
+    return Catalog(url or load_settings().catalog_url)

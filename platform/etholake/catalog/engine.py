@@ -1,0 +1,66 @@
+"""Database engines for the catalog: SQLite (default, WAL) and PostgreSQL.
+
+SQLite is made safe for several processes: write-ahead logging, a 60 s busy
+timeout and ``BEGIN IMMEDIATE`` transactions, so two writers queue instead of
+failing with "database is locked" when one upgrades its read lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import NullPool
+
+from etholake.errors import ConfigError
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_catalog_engine(url: str) -> Engine:
+    """Create an engine for a catalog URL.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///path/catalog.sqlite`` or ``postgresql+psycopg://user@host:port/db``
+        (``postgresql://`` is read as psycopg 3).
+
+    Returns
+    -------
+    sqlalchemy.Engine
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise ConfigError(f"invalid catalog URL {url!r}: {error}") from error
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, poolclass=NullPool)
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    raise ConfigError(f"unsupported catalog database {backend!r} in {url!r}: use sqlite:/// or postgresql+psycopg://")

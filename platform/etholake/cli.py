@@ -1,0 +1,48 @@
+"""The ``etholake`` command line.
+
+Each area contributes its commands through a ``register(app)`` function in its
+``commands`` module; this module only assembles them and turns etholake errors
+into one-line messages with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from etholake import __version__
+from etholake.lake import commands as lake_commands
+
+app = typer.Typer(
+    name="etholake",
+    help="Pose tracking to trustworthy, shareable behavior data: ingest, features, models, inference, neural sync.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"etholake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version."),
+) -> None:
+    """etholake: a data lake and batch engine for animal behavior."""
+
+
+lake_commands.register(app)
+
+
+def run() -> None:
+    """Console entry point: etholake errors print as one line on stderr and exit with code 1."""
+    from etholake.errors import EtholakeError
+
+    try:
+        app()
+    except EtholakeError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,54 @@
+"""Exceptions raised by etholake.
+
+Every error a user can cause derives from :class:`EtholakeError`; the CLI prints
+its message on one line and exits non-zero instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EtholakeError(Exception):
+    """Base class of every error etholake raises on purpose."""
+
+
+class InvalidNameError(EtholakeError, ValueError):
+    """A name that would become a path or key is not allowed."""
+
+
+class InputFileError(EtholakeError, ValueError):
+    """An input file cannot be read: the message names the file and the problem.
+
+    Parameters
+    ----------
+    path
+        The offending file.
+    problem
+        What is wrong with it, in words a user can act on.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class SchemaError(EtholakeError, ValueError):
+    """A dataset or record does not follow its etholake schema."""
+
+
+class NotFoundError(EtholakeError, LookupError):
+    """The requested object does not exist or is not visible to the acting user."""
+
+
+class AccessDeniedError(EtholakeError, PermissionError):
+    """The acting user may see the object but not perform the requested action."""
+
+
+class IntegrityError(EtholakeError):
+    """Stored content does not match its recorded hash or shape."""
+
+
+class ConfigError(EtholakeError):
+    """The configuration is invalid or a configured service is unreachable."""

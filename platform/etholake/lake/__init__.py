@@ -1,0 +1,19 @@
+"""The lake: immutable, URL-addressed assets over fsspec (local folders, ``s3://``)."""
+
+from etholake.lake.gc import find_orphans, remove_orphans
+from etholake.lake.hashing import tree_sha256
+from etholake.lake.publish import PublishedAsset, publish_dataset, publish_file, publish_json, publish_table
+from etholake.lake.store import Lake, open_lake
+
+__all__ = [
+    "Lake",
+    "PublishedAsset",
+    "find_orphans",
+    "open_lake",
+    "publish_dataset",
+    "publish_file",
+    "publish_json",
+    "publish_table",
+    "remove_orphans",
+    "tree_sha256",
+]

@@ -1,0 +1,130 @@
+"""CLI commands for the lake and catalog: ``init``, ``info``, ``gc``."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from etholake.catalog import Catalog
+from etholake.catalog.migrate import current_revision, head_revision
+from etholake.config import Settings, load_settings
+from etholake.lake.gc import find_orphans, remove_orphans
+from etholake.lake.store import Lake
+
+console = Console()
+
+
+def _human_bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{size} B"
+
+
+def init(
+    lab: str | None = typer.Option(None, help="Also create this lab, with you as its owner."),
+    lake: str | None = typer.Option(None, help="Lake URL (default: ETHOLAKE_LAKE or ./lake)."),
+) -> None:
+    """Create the lake folder and the catalog (and optionally a lab)."""
+    settings = load_settings(lake=lake)
+    lake_store = Lake(settings.lake, settings.storage_options)
+    with Catalog(settings.catalog_url) as catalog:
+        catalog.add_user(settings.user)
+        if lab:
+            catalog.create_lab(settings.user, lab)
+    console.print(f"lake    {lake_store.uri('')}")
+    console.print(f"catalog {settings.catalog_url}")
+    if lab:
+        console.print(f"lab     {lab} (owner: {settings.user})")
+
+
+def _check_lake(settings: Settings) -> str:
+    lake = Lake(settings.lake, settings.storage_options)
+    lake.fs.ls(lake.root)
+    return "reachable"
+
+
+def _check_catalog(settings: Settings) -> str:
+    catalog = Catalog(settings.catalog_url, migrate_schema=False)
+    try:
+        with catalog.engine.connect() as connection:
+            revision = current_revision(connection)
+    finally:
+        catalog.close()
+    head = head_revision()
+    if revision is None:
+        return "reachable, empty (run `etholake init`)"
+    return f"reachable, schema {revision}" + ("" if revision == head else f" (etholake expects {head})")
+
+
+def _check_dask(settings: Settings) -> str:
+    if not settings.dask_address:
+        return f"local cluster of {settings.dask_workers} worker processes (started on demand)"
+    from distributed import Client
+
+    with Client(settings.dask_address, timeout=5, set_as_default=False) as dask_client:
+        workers = len(dask_client.scheduler_info()["workers"])
+    return f"reachable, {workers} workers"
+
+
+def _check_prefect(settings: Settings) -> str:
+    if not settings.prefect_api_url:
+        return "no server: flows run on a temporary local API"
+    with urllib.request.urlopen(settings.prefect_api_url.rstrip("/") + "/health", timeout=5) as response:
+        return f"reachable (HTTP {response.status})"
+
+
+def info() -> None:
+    """Show the lake, catalog, Dask and Prefect settings and whether each is reachable."""
+    settings = load_settings()
+    table = Table("service", "setting", "status")
+    rows = [
+        ("lake", settings.lake, _check_lake),
+        ("catalog", settings.catalog_url, _check_catalog),
+        ("dask", settings.dask_address or "local", _check_dask),
+        ("prefect", settings.prefect_api_url or "ephemeral", _check_prefect),
+    ]
+    unreachable = 0
+    for service, setting, check in rows:
+        try:
+            status = check(settings)
+        except Exception as error:
+            status = f"[red]unreachable: {type(error).__name__}: {error}[/red]"
+            unreachable += 1
+        table.add_row(service, setting, status)
+    table.add_row("user", settings.user, "")
+    console.print(table)
+    if unreachable:
+        raise typer.Exit(code=1)
+
+
+def gc(
+    delete: bool = typer.Option(False, "--delete", help="Remove the orphans (default: only list them)."),
+    min_age: float = typer.Option(
+        3600.0, help="Seconds: ignore files changed more recently (a publish may still be under way)."
+    ),
+) -> None:
+    """List (or remove) lake files that no catalog row references."""
+    settings = load_settings()
+    lake = Lake(settings.lake, settings.storage_options)
+    with Catalog(settings.catalog_url) as catalog:
+        orphans = find_orphans(lake, catalog, min_age_seconds=min_age)
+    for orphan in orphans:
+        console.print(f"{orphan.path}\t{_human_bytes(orphan.size_bytes)}")
+    total = sum(o.size_bytes for o in orphans)
+    if not delete:
+        console.print(f"{len(orphans)} orphaned asset(s), {_human_bytes(total)}; dry run, use --delete to remove them")
+        return
+    freed = remove_orphans(lake, orphans)
+    console.print(f"removed {len(orphans)} orphaned asset(s), freed {_human_bytes(freed)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the lake commands to the etholake CLI."""
+    app.command()(init)
+    app.command()(info)
+    app.command()(gc)

@@ -1,0 +1,17 @@
+"""Canonical xarray models of etholake's assets and their validators."""
+
+from etholake.schema.labels import LABELS_SCHEMA, make_labels_dataset, validate_labels
+from etholake.schema.movement import from_movement, to_movement
+from etholake.schema.pose import CONFIDENCE_KINDS, POSE_SCHEMA, make_pose_dataset, validate_pose
+
+__all__ = [
+    "CONFIDENCE_KINDS",
+    "LABELS_SCHEMA",
+    "POSE_SCHEMA",
+    "from_movement",
+    "make_labels_dataset",
+    "make_pose_dataset",
+    "to_movement",
+    "validate_labels",
+    "validate_pose",
+]

@@ -1,0 +1,73 @@
+"""Hand-over to and from the ``movement`` package.
+
+etholake uses movement's current singular dimension names (``keypoint``,
+``individual``); movement 0.15, the newest release installable here, still
+expects ``keypoints`` and ``individuals`` and requires ``time`` in seconds with
+``fps`` and ``source_software`` attributes.
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from etholake.schema.pose import make_pose_dataset
+
+_TO_PLURAL = {"keypoint": "keypoints", "individual": "individuals"}
+
+
+def _movement_uses_plural() -> bool:
+    try:
+        from movement.validators.datasets import ValidPosesDataset
+    except ImportError:
+        return True
+    return "keypoints" in getattr(ValidPosesDataset, "DIM_NAMES", ("keypoints",))
+
+
+def to_movement(ds: xr.Dataset) -> xr.Dataset:
+    """Return ``ds`` as the installed ``movement`` expects a poses dataset.
+
+    Parameters
+    ----------
+    ds
+        A canonical etholake pose dataset.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``position`` and ``confidence`` with movement's dimension names, no
+        ``frame`` or ``image_path`` coordinates and attributes that serialise.
+    """
+    out = ds.drop_vars([c for c in ("frame", "image_path") if c in ds.coords])
+    if _movement_uses_plural():
+        out = out.rename({k: v for k, v in _TO_PLURAL.items() if k in out.dims})
+    out.attrs = {
+        "fps": ds.attrs.get("fps"),
+        "source_software": ds.attrs.get("source_software"),
+        "source_file": ds.attrs.get("source_file"),
+        "ds_type": "poses",
+        "time_unit": "seconds",
+    }
+    return out
+
+
+def from_movement(ds: xr.Dataset, *, units: str = "px") -> xr.Dataset:
+    """Build a canonical pose dataset from a movement poses dataset."""
+    renamed = ds.rename({v: k for k, v in _TO_PLURAL.items() if v in ds.dims})
+    position = renamed["position"].transpose("time", "space", "keypoint", "individual")
+    confidence = renamed["confidence"].transpose("time", "keypoint", "individual")
+    fps = renamed.attrs.get("fps")
+    frames = (renamed["time"].values * fps).round().astype("int64") if fps else None
+    return make_pose_dataset(
+        position.values,
+        confidence=confidence.values,
+        keypoints=[str(k) for k in renamed["keypoint"].values],
+        individuals=[str(i) for i in renamed["individual"].values],
+        space=[str(s) for s in renamed["space"].values],
+        fps=fps,
+        frames=frames,
+        times=renamed["time"].values if fps is None else None,
+        source_software=str(renamed.attrs.get("source_software") or "movement"),
+        source_file=str(renamed.attrs.get("source_file") or ""),
+        confidence_kind="probability",
+        units=units,
+    )

@@ -1,0 +1,180 @@
+"""The catalog suite: runs against SQLite and a real PostgreSQL server."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from etholake.catalog import NewAsset, SessionKey
+from etholake.errors import AccessDeniedError, EtholakeError, InvalidNameError, NotFoundError
+
+A1 = SessionKey("labA", "m1", "private1")
+A2 = SessionKey("labA", "m1", "shared1")
+A3 = SessionKey("labA", "m1", "public1")
+B1 = SessionKey("labB", "r1", "private1")
+
+
+def asset(asset_id: str, session: SessionKey | None, parents=None, kind="pose", lab=None, visibility="private"):
+    return NewAsset(
+        id=asset_id * 32 if len(asset_id) == 1 else asset_id,
+        kind=kind,
+        uri=f"labs/x/{kind}/{asset_id}.zarr",
+        format="zarr",
+        sha256="0" * 64,
+        lab=lab or (session.lab if session else "labA"),
+        session=session,
+        parents=parents or {},
+        visibility=visibility,
+    )
+
+
+@pytest.fixture
+def two_labs(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.create_lab("bob", "labB")
+    catalog.register_subject("alice", "labA", "m1", species="Mus musculus", sex="M", genotype="wt")
+    catalog.register_subject("bob", "labB", "r1", species="Rattus norvegicus", sex="F")
+    catalog.register_session("alice", A1, visibility="private", fps=30.0)
+    catalog.register_session("alice", A2, visibility="shared")
+    catalog.register_session("alice", A3, visibility="public")
+    catalog.register_session("bob", B1)
+    catalog.register_asset("alice", asset("a", A1))
+    catalog.register_asset("alice", asset("b", A2))
+    catalog.register_asset("alice", asset("c", A3))
+    catalog.register_asset("alice", asset("d", None, kind="model", visibility="private"))
+    catalog.add_user("eve")
+    return catalog
+
+
+def test_sessions_keep_their_metadata_and_time_zone(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1", species="Mus musculus", age="P90D", date_of_birth="2026-01-02")
+    start = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    catalog.register_session(
+        "alice",
+        A1,
+        start_time=start,
+        experimenter="Ada",
+        protocol="resident-intruder",
+        fps=29.97,
+        px_per_mm=2.5,
+        arena_width_mm=500,
+        arena_height_mm=400,
+        license="CC-BY-4.0",
+        extra={"room": "B12"},
+    )
+    row = catalog.session("alice", A1)
+    assert row["start_time"] == start
+    assert row["start_time"].tzinfo is not None
+    assert (row["fps"], row["px_per_mm"], row["arena_width_mm"], row["license"]) == (29.97, 2.5, 500, "CC-BY-4.0")
+    assert row["extra"] == {"room": "B12"}
+    assert row["age"] == "P90D"
+    catalog.register_session("alice", A1, protocol="open-field")
+    row = catalog.session("alice", A1)
+    assert row["protocol"] == "open-field" and row["experimenter"] == "Ada"
+
+
+def test_naive_start_time_is_refused(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1")
+    with pytest.raises(EtholakeError, match="no time zone"):
+        catalog.register_session("alice", A1, start_time=datetime(2026, 1, 1, 10, 0))
+
+
+def test_session_needs_an_existing_subject_and_lab(catalog):
+    catalog.create_lab("alice", "labA")
+    with pytest.raises(NotFoundError, match="no subject 'ghost'"):
+        catalog.register_session("alice", SessionKey("labA", "ghost", "s1"))
+    with pytest.raises(NotFoundError, match="no lab named 'labZ'"):
+        catalog.register_subject("alice", "labZ", "m1")
+
+
+@pytest.mark.parametrize("bad", ["../x", "/abs", "", "a/b", "a\x00b", "a b", "x" * 300])
+def test_bad_names_are_refused_before_anything_is_written(catalog, bad):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1")
+    with pytest.raises(InvalidNameError):
+        catalog.create_lab("alice", bad)
+    with pytest.raises(InvalidNameError):
+        catalog.register_subject("alice", "labA", bad)
+    with pytest.raises(InvalidNameError):
+        catalog.register_session("alice", SessionKey("labA", "m1", bad))
+    assert list(catalog.labs("alice")["lab"]) == ["labA"]
+    assert catalog.count_sessions() == 0
+
+
+def test_visibility_rules_for_sessions(two_labs):
+    catalog = two_labs
+    alice = catalog.sessions("alice")
+    assert set(zip(alice["lab"], alice["session"])) == {("labA", "private1"), ("labA", "shared1"), ("labA", "public1")}
+    bob = catalog.sessions("bob")
+    assert set(zip(bob["lab"], bob["session"])) == {("labA", "shared1"), ("labA", "public1"), ("labB", "private1")}
+    anonymous = catalog.sessions(None)
+    assert list(anonymous["session"]) == ["public1"]
+    assert list(catalog.sessions("eve")["session"]) == ["public1", "shared1"]
+    assert list(catalog.sessions("stranger-not-registered")["session"]) == ["public1"]
+    with pytest.raises(NotFoundError):
+        catalog.session("bob", A1)
+    assert catalog.session("bob", A2)["visibility"] == "shared"
+    with pytest.raises(NotFoundError):
+        catalog.session(None, A2)
+
+
+def test_visibility_rules_for_assets(two_labs):
+    catalog = two_labs
+    assert {a.id[0] for a in catalog.assets("alice")} == {"a", "b", "c", "d"}
+    assert {a.id[0] for a in catalog.assets("bob")} == {"b", "c"}
+    assert {a.id[0] for a in catalog.assets(None)} == {"c"}
+    with pytest.raises(NotFoundError):
+        catalog.asset("bob", "a" * 32)
+    with pytest.raises(NotFoundError):
+        catalog.asset("bob", "d" * 32)
+    assert catalog.asset("bob", "b" * 32).session == A2
+    with pytest.raises(NotFoundError):
+        catalog.asset(None, "b" * 32)
+    assert catalog.asset(None, "c" * 32).visibility == "public"
+
+
+def test_writes_need_owner_or_member_role(two_labs):
+    catalog = two_labs
+    with pytest.raises(AccessDeniedError, match="may not write to lab 'labA'"):
+        catalog.register_subject("bob", "labA", "intruder")
+    with pytest.raises(AccessDeniedError):
+        catalog.register_asset("bob", asset("e", A2))
+    with pytest.raises(AccessDeniedError, match="only an owner"):
+        catalog.add_member("bob", "labA", "bob", "owner")
+    catalog.add_member("alice", "labA", "eve", "viewer")
+    with pytest.raises(AccessDeniedError, match="role: viewer"):
+        catalog.register_subject("eve", "labA", "m2")
+    assert set(catalog.sessions("eve")["session"]) == {"private1", "shared1", "public1"}
+    catalog.add_member("alice", "labA", "eve", "member")
+    catalog.register_subject("eve", "labA", "m2")
+
+
+def test_lineage_both_directions(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1")
+    catalog.register_session("alice", A1)
+    catalog.register_asset("alice", asset("p", A1, kind="pose"))
+    catalog.register_asset("alice", asset("f", A1, {"p" * 32: "pose"}, kind="features"))
+    catalog.register_asset("alice", asset("m", None, kind="model"))
+    catalog.register_asset("alice", asset("n", A1, {"f" * 32: "features", "m" * 32: "model"}, kind="annotations"))
+    catalog.register_asset("alice", asset("s", A1, {"n" * 32: "annotations"}, kind="bouts"))
+    up = catalog.lineage("alice", "s" * 32, "ancestors")
+    assert dict(zip(up["id"].str[0], up["depth"])) == {"n": 1, "f": 2, "m": 2, "p": 3}
+    down = catalog.lineage("alice", "p" * 32, "descendants")
+    assert dict(zip(down["id"].str[0], down["depth"])) == {"f": 1, "n": 2, "s": 3}
+    assert catalog.asset("alice", "n" * 32).parents == {"f" * 32: "features", "m" * 32: "model"}
+    with pytest.raises(NotFoundError, match="parent asset"):
+        catalog.register_asset("alice", asset("z", A1, {"0" * 32: "pose"}))
+
+
+def test_assets_are_listed_newest_first_and_filtered(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1")
+    catalog.register_session("alice", A1)
+    first = catalog.register_asset("alice", asset("1", A1, kind="pose"))
+    second = catalog.register_asset("alice", asset("2", A1, kind="pose"))
+    catalog.register_asset("alice", asset("3", A1, kind="labels"))
+    assert [a.id for a in catalog.assets("alice", kind="pose", session=A1)] == [second.id, first.id]
+    assert first.created_at.tzinfo is not None and first.created_at <= datetime.now(UTC)
+    assert catalog.lake_uris() == {"labs/x/pose/1.zarr", "labs/x/pose/2.zarr", "labs/x/labels/3.zarr"}

@@ -1,0 +1,70 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from etholake import __version__
+from etholake.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    for variable in (
+        "ETHOLAKE_LAKE",
+        "ETHOLAKE_CATALOG",
+        "ETHOLAKE_DASK_ADDRESS",
+        "PREFECT_API_URL",
+        "ETHOLAKE_CONFIG",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ETHOLAKE_USER", "alice")
+    return tmp_path
+
+
+def test_version_and_help():
+    assert runner.invoke(app, ["--version"]).output.strip() == f"etholake {__version__}"
+    listed = runner.invoke(app, ["--help"]).output
+    for command in ("init", "info", "gc"):
+        assert command in listed
+
+
+def test_init_info_gc(workdir):
+    result = runner.invoke(app, ["init", "--lab", "labA"])
+    assert result.exit_code == 0, result.output
+    assert (workdir / "lake" / "catalog.sqlite").is_file()
+    info = runner.invoke(app, ["info"])
+    assert info.exit_code == 0, info.output
+    assert "reachable, schema" in info.output
+    orphan = workdir / "lake" / "labs" / "labA" / "features" / ("a" * 32 + ".zarr")
+    orphan.mkdir(parents=True)
+    (orphan / "zarr.json").write_text("{}")
+    listed = runner.invoke(app, ["gc", "--min-age", "0"])
+    assert "1 orphaned asset(s)" in listed.output and orphan.exists()
+    removed = runner.invoke(app, ["gc", "--min-age", "0", "--delete"])
+    assert "removed 1 orphaned asset(s)" in removed.output and not orphan.exists()
+
+
+def test_info_fails_when_a_service_is_unreachable(workdir, monkeypatch):
+    from services import free_port
+
+    monkeypatch.setenv("ETHOLAKE_DASK_ADDRESS", f"tcp://127.0.0.1:{free_port()}")
+    result = runner.invoke(app, ["info"])
+    assert result.exit_code == 1
+    assert "unreachable" in result.output
+
+
+def test_errors_are_one_line_with_a_nonzero_exit_code(workdir):
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "init", "--lab", "../x"], capture_output=True, text=True, cwd=workdir
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines() == [
+        "error: invalid lab name '../x': use letters, digits, '.', '_' and '-', starting with a letter or digit "
+        "(no '/', spaces, '..' or control characters)"
+    ]
+    assert not Path(workdir / "lake" / "labs").exists()
