@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
+
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="etholake-prefect-home-")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("ETHOLAKE_DASK_WORKERS", "2")
 
 SHARED_DATA = Path(
     os.environ.get("ETHOLAKE_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
@@ -111,3 +117,12 @@ def sqlite_catalog(tmp_path):
     with Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}") as opened:
         opened.create_lab("alice", "labA")
         yield opened
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect API (and database under a temporary PREFECT_HOME) for the whole test session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from etholake import __version__
+from etholake.ingest import commands as ingest_commands
 from etholake.lake import commands as lake_commands
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ def main(
 
 
 lake_commands.register(app)
+ingest_commands.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,153 @@
+"""The ingest manifest: one lab's submission of subjects, sessions and their files.
+
+A manifest is JSON or YAML following ``schemas/manifest.v1.json``. Relative
+paths are relative to the manifest's folder. :func:`load_manifest` checks the
+structure and lists every structural problem at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from etholake.errors import EtholakeError
+from etholake.resources import json_schema
+
+
+class ManifestError(EtholakeError):
+    """A manifest has problems; ``problems`` lists every one of them."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s):\n{listed}")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file named in the manifest, with its absolute location and reader choices."""
+
+    path: str
+    format: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """One session of the manifest."""
+
+    name: str
+    subject: str
+    metadata: dict[str, Any]
+    video: FileEntry | None
+    pose: FileEntry | None
+    labels: tuple[FileEntry, ...]
+    neural: tuple[FileEntry, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest."""
+
+    source: str
+    lab: str
+    license: str | None
+    visibility: str
+    subjects: dict[str, dict[str, Any]]
+    sessions: tuple[SessionEntry, ...]
+
+
+def _read_document(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ManifestError(str(path), [f"cannot read the manifest: {error.strerror or error}"]) from error
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            return yaml.safe_load(text)
+        return json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise ManifestError(str(path), [f"not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {error}"]) from error
+
+
+def _location(error: jsonschema.ValidationError) -> str:
+    parts = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return parts.lstrip(".") or "(top level)"
+
+
+def _resolve(base: Path, raw: str) -> str:
+    if "://" in raw:
+        return raw
+    path = Path(raw).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
+def _file(base: Path, entry: dict[str, Any] | None, known: tuple[str, ...]) -> FileEntry | None:
+    if entry is None:
+        return None
+    extra = {k: v for k, v in entry.items() if k in known}
+    return FileEntry(_resolve(base, entry["path"]), entry.get("format"), dict(entry.get("options") or {}), extra)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest.
+
+    Parameters
+    ----------
+    path
+        The manifest file (``.json``, ``.yaml`` or ``.yml``).
+
+    Returns
+    -------
+    Manifest
+
+    Raises
+    ------
+    ManifestError
+        Listing every schema violation, unknown subject and duplicate session.
+    """
+    path = Path(path).resolve()
+    document = _read_document(path)
+    validator = jsonschema.Draft202012Validator(json_schema("manifest.v1.json"))
+    problems = [f"{_location(error)}: {error.message}" for error in sorted(validator.iter_errors(document), key=str)]
+    if problems:
+        raise ManifestError(str(path), problems)
+    subjects = {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in document.get("subjects", [])}
+    seen: set[tuple[str, str]] = set()
+    sessions = []
+    for index, raw in enumerate(document["sessions"]):
+        where = f"sessions[{index}] ({raw['name']})"
+        if raw["subject"] not in subjects:
+            problems.append(f"{where}: subject {raw['subject']!r} is not listed under subjects")
+        if (raw["subject"], raw["name"]) in seen:
+            problems.append(f"{where}: session {raw['name']!r} of subject {raw['subject']!r} appears twice")
+        seen.add((raw["subject"], raw["name"]))
+        metadata = {k: v for k, v in raw.items() if k not in ("name", "subject", "video", "pose", "labels", "neural")}
+        sessions.append(
+            SessionEntry(
+                name=raw["name"],
+                subject=raw["subject"],
+                metadata=metadata,
+                video=_file(path.parent, raw.get("video"), ("store",)),
+                pose=_file(path.parent, raw.get("pose"), ("individuals",)),
+                labels=tuple(_file(path.parent, e, ("annotator", "label_set")) for e in raw.get("labels", [])),
+                neural=tuple(_file(path.parent, e, ("kind", "clock")) for e in raw.get("neural", [])),
+            )
+        )
+    if problems:
+        raise ManifestError(str(path), problems)
+    return Manifest(
+        source=str(path),
+        lab=document["lab"],
+        license=document.get("license"),
+        visibility=document.get("visibility", "private"),
+        subjects=subjects,
+        sessions=tuple(sessions),
+    )

@@ -1,0 +1,97 @@
+"""Checks of a whole manifest before anything is ingested, reporting every problem at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fsspec
+
+from etholake.errors import EtholakeError
+from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry
+
+
+@dataclass
+class SessionPlan:
+    """What one session's ingest will read: formats resolved, fps known, video probed."""
+
+    lab: str
+    entry: SessionEntry
+    pose_format: str | None = None
+    label_formats: list[str] = field(default_factory=list)
+    video_info: dict[str, Any] | None = None
+    fps: float | None = None
+    fps_source: str | None = None
+
+
+def _exists(entry: FileEntry) -> bool:
+    if "://" not in entry.path:
+        return Path(entry.path).is_file()
+    fs, path = fsspec.core.url_to_fs(entry.path)
+    return fs.isfile(path)
+
+
+def _format(entry: FileEntry, detect, known: dict, what: str, problems: list[str], where: str) -> str | None:
+    if entry.format is not None:
+        if entry.format not in known:
+            problems.append(
+                f"{where}: unknown {what} format {entry.format!r} for {entry.path} (known: {', '.join(sorted(known))})"
+            )
+            return None
+        return entry.format
+    try:
+        return detect(entry.path)
+    except EtholakeError as error:
+        problems.append(f"{where}: cannot tell the {what} format of {entry.path}: {error}")
+        return None
+
+
+def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]:
+    """Resolve one session's formats and frame rate; return the plan and the problems found."""
+    from etholake.io import POSE_FORMATS, detect_pose_format
+    from etholake.io.labels import READERS as LABEL_READERS
+    from etholake.io.labels import detect_labels_format
+    from etholake.io.video import probe_video
+
+    where = f"session {entry.subject}/{entry.name}"
+    problems: list[str] = []
+    plan = SessionPlan(lab=lab, entry=entry)
+    files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
+    missing = [f.path for f in files if not _exists(f)]
+    problems += [f"{where}: file not found: {path}" for path in missing]
+    if entry.pose is None and entry.labels:
+        problems.append(f"{where}: labels without a pose file cannot be placed on video frames")
+    if entry.video is not None and entry.video.path not in missing:
+        try:
+            plan.video_info = probe_video(entry.video.path)
+        except EtholakeError as error:
+            problems.append(f"{where}: {error}")
+    if entry.pose is not None and entry.pose.path not in missing:
+        plan.pose_format = _format(entry.pose, detect_pose_format, POSE_FORMATS, "pose", problems, where)
+    for label in entry.labels:
+        if label.path not in missing:
+            detected = _format(label, detect_labels_format, LABEL_READERS, "labels", problems, where)
+            plan.label_formats.append(detected)
+    if entry.metadata.get("fps"):
+        plan.fps, plan.fps_source = float(entry.metadata["fps"]), "manifest"
+    elif plan.video_info and plan.video_info.get("fps"):
+        plan.fps, plan.fps_source = float(plan.video_info["fps"]), "video"
+    elif plan.pose_format in ("sleap_h5", "sleap_slp", "nwb"):
+        plan.fps_source = "pose file"
+    elif entry.pose is not None:
+        problems.append(
+            f"{where}: fps missing and not derivable: give 'fps' in the manifest or a video "
+            f"({plan.pose_format or 'this pose format'} files do not state it)"
+        )
+    return plan, problems
+
+
+def plan_manifest(manifest: Manifest) -> tuple[list[SessionPlan], list[str]]:
+    """Plan every session of ``manifest``; return the plans and every problem found."""
+    plans, problems = [], []
+    for entry in manifest.sessions:
+        plan, found = plan_session(manifest.lab, entry)
+        plans.append(plan)
+        problems += found
+    return plans, problems

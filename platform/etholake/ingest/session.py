@@ -1,0 +1,267 @@
+"""Ingest of one session: read every file, check them against each other, then publish.
+
+Everything is read and checked before the first asset is published, so a file
+that fails leaves the session as it was. Re-ingesting an unchanged file (same
+sha256) creates nothing; a changed file creates a new asset version whose
+parent is the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from etholake.catalog import Catalog, SessionKey
+from etholake.errors import EtholakeError
+from etholake.ingest.preflight import SessionPlan
+from etholake.lake import Lake, publish_dataset, publish_file
+from etholake.lake.hashing import local_file_sha256
+
+PREVIOUS_VERSION = "previous_version"
+
+
+@dataclass
+class SessionOutcome:
+    """What ingesting one session did.
+
+    ``created`` and ``reused`` map an asset description (``pose``,
+    ``labels:alice:S1``, ...) to the asset id; ``notes`` holds QC findings and
+    warnings, ``error`` the reason the session was not ingested.
+    """
+
+    session: SessionKey
+    created: dict[str, str] = field(default_factory=dict)
+    reused: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``failed``, ``unchanged`` (nothing new) or ``ingested``."""
+        if self.error:
+            return "failed"
+        return "ingested" if self.created else "unchanged"
+
+
+@dataclass
+class _Pending:
+    """An asset read and checked, waiting to be published."""
+
+    label: str
+    kind: str
+    source_sha256: str
+    params: dict[str, Any]
+    dataset: xr.Dataset | None = None
+    file: str | None = None
+
+    def __post_init__(self) -> None:
+        recipe = json.dumps([self.source_sha256, self.params], sort_keys=True, default=str)
+        self.params = {**self.params, "recipe": hashlib.sha256(recipe.encode()).hexdigest()}
+
+
+def _versions(catalog: Catalog, actor: str, key: SessionKey, kind: str, params: dict[str, Any]):
+    """Assets of ``kind`` in the session made with the same identifying parameters, newest first."""
+    return [a for a in catalog.assets(actor, kind=kind, session=key) if a.params.get("identity") == params["identity"]]
+
+
+def _read_pose(plan: SessionPlan) -> xr.Dataset:
+    from etholake.io import read_pose
+
+    entry = plan.entry.pose
+    options = dict(entry.options)
+    if plan.fps is not None:
+        options.setdefault("fps", plan.fps)
+    if entry.extra.get("individuals"):
+        options.setdefault("individuals", entry.extra["individuals"])
+    pose = read_pose(entry.path, format=plan.pose_format, **options)
+    metadata = plan.entry.metadata
+    if metadata.get("px_per_mm"):
+        pose.attrs["px_per_mm"] = float(metadata["px_per_mm"])
+    arena = metadata.get("arena") or {}
+    if arena.get("bounds_px"):
+        pose.attrs["arena_bounds_px"] = [float(v) for v in arena["bounds_px"]]
+    return pose
+
+
+def _read_labels(plan: SessionPlan, n_frames: int, fps: float | None) -> list[_Pending]:
+    from etholake.io.labels import read_caltech_streams, read_labels
+
+    found = []
+    for entry, label_format in zip(plan.entry.labels, plan.label_formats):
+        sha = local_file_sha256(entry.path)
+        annotator = entry.extra["annotator"]
+        options = {"fps": fps, "annotator": annotator, "n_frames": n_frames, **entry.options}
+        if label_format == "caltech" and not entry.extra.get("label_set"):
+            datasets = read_caltech_streams(entry.path, **options)
+        else:
+            if entry.extra.get("label_set"):
+                options["label_set"] = entry.extra["label_set"]
+                if label_format == "caltech":
+                    options.setdefault("stream", entry.extra["label_set"])
+            single = read_labels(entry.path, format=label_format, **options)
+            datasets = {single.attrs["label_set"]: single}
+        for label_set, ds in datasets.items():
+            ds.attrs["annotator"] = annotator
+            identity = f"{annotator}:{label_set}"
+            params = {"identity": identity, "format": label_format, "options": entry.options}
+            found.append(_Pending(f"labels:{identity}", "labels", sha, params, dataset=ds))
+    return found
+
+
+def _video_timestamps(plan: SessionPlan) -> xr.Dataset:
+    from etholake.io.video import frame_timestamps
+
+    stamps = frame_timestamps(plan.entry.video.path)
+    info = {k: v for k, v in plan.video_info.items() if k != "path"}
+    return xr.Dataset(
+        {"pts": ("time", stamps.astype(np.float64))},
+        coords={"frame": ("time", np.arange(stamps.size, dtype=np.int64))},
+        attrs={**info, "source_file": plan.entry.video.path, "schema": "etholake.video/1"},
+    )
+
+
+def _check_frames(plan: SessionPlan, pose: xr.Dataset, outcome: SessionOutcome) -> dict[str, Any]:
+    qc: dict[str, Any] = {"pose_frames": int(pose.sizes["time"])}
+    if plan.video_info is not None:
+        video_frames = int(plan.video_info["packet_count"])
+        qc["video_frames"] = video_frames
+        if "image_path" not in pose.coords and int(pose["frame"].values[-1]) + 1 != video_frames:
+            qc["frame_count_mismatch"] = True
+            outcome.notes.append(
+                f"pose covers frames 0-{int(pose['frame'].values[-1])} but the video has {video_frames} frames"
+            )
+        video_fps = plan.video_info.get("fps")
+        pose_fps = pose.attrs.get("fps")
+        if video_fps and pose_fps and abs(video_fps - pose_fps) > 1e-3 * video_fps:
+            qc["fps_mismatch"] = True
+            outcome.notes.append(f"pose fps {pose_fps:g} differs from the video's {video_fps:g}")
+    return qc
+
+
+def _gather(plan: SessionPlan, outcome: SessionOutcome) -> tuple[list[_Pending], dict[str, Any]]:
+    """Read and check every file of the session; nothing is published here."""
+    pending: list[_Pending] = []
+    qc: dict[str, Any] = {}
+    entry = plan.entry
+    if entry.video is not None:
+        sha = plan.video_info["sha256"]
+        store = entry.video.extra.get("store", "copy")
+        pending.append(
+            _Pending(
+                "video",
+                "video",
+                sha,
+                {"identity": "video", "store": store},
+                dataset=_video_timestamps(plan),
+                file=entry.video.path,
+            )
+        )
+    if entry.pose is not None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pose = _read_pose(plan)
+        outcome.notes += [str(w.message) for w in caught]
+        qc = _check_frames(plan, pose, outcome)
+        reader = {"format": plan.pose_format, "options": entry.pose.options, "fps": plan.fps}
+        calibration = {k: pose.attrs.get(k) for k in ("px_per_mm", "arena_bounds_px")}
+        pending.append(
+            _Pending(
+                "pose",
+                "pose",
+                local_file_sha256(entry.pose.path),
+                {"identity": "pose", **reader, **calibration},
+                dataset=pose,
+            )
+        )
+        n_frames = int(pose["frame"].values[-1]) + 1 if "image_path" not in pose.coords else pose.sizes["time"]
+        pending += _read_labels(plan, n_frames, pose.attrs.get("fps"))
+    return pending, qc
+
+
+def _publish_pending(
+    lake: Lake, catalog: Catalog, actor: str, key: SessionKey, item: _Pending, outcome: SessionOutcome
+) -> None:
+    versions = _versions(catalog, actor, key, item.kind, item.params)
+    if versions and versions[0].params.get("recipe") == item.params["recipe"]:
+        outcome.reused[item.label] = versions[0].id
+        return
+    parents = {versions[0].id: PREVIOUS_VERSION} if versions else {}
+    if item.kind == "video":
+        if item.params["store"] == "copy":
+            copied = publish_file(
+                lake,
+                catalog,
+                actor,
+                item.file,
+                kind="video_file",
+                lab=key.lab,
+                session=key,
+                params={"identity": "video_file"},
+            )
+            outcome.created["video_file"] = copied.id
+            parents[copied.id] = "video_file"
+            item.params["video_uri"] = copied.record.uri
+        else:
+            item.params["video_uri"] = item.file
+    published = publish_dataset(
+        lake,
+        catalog,
+        actor,
+        item.dataset,
+        kind=item.kind,
+        lab=key.lab,
+        session=key,
+        parents=parents,
+        params=item.params,
+        source_sha256=item.source_sha256,
+    )
+    outcome.created[item.label] = published.id
+
+
+def ingest_session(
+    plan: SessionPlan,
+    *,
+    lake_url: str,
+    storage_options: dict[str, Any],
+    catalog_url: str,
+    user: str,
+) -> SessionOutcome:
+    """Ingest one planned session (its lab, subject and session rows must exist).
+
+    Parameters
+    ----------
+    plan
+        From :func:`etholake.ingest.preflight.plan_session`.
+    lake_url, storage_options, catalog_url
+        Where to write; passed as plain values so the call can run on a Dask worker.
+    user
+        The user ingesting (not ``actor``: that keyword means something else to ``Client.submit``).
+
+    Returns
+    -------
+    SessionOutcome
+        Never raises for a bad input file: the error is in ``outcome.error`` and
+        nothing of that session was published.
+    """
+    key = SessionKey(plan.lab, plan.entry.subject, plan.entry.name)
+    outcome = SessionOutcome(key)
+    lake = Lake(lake_url, storage_options)
+    with Catalog(catalog_url, migrate_schema=False) as catalog:
+        try:
+            pending, qc = _gather(plan, outcome)
+        except EtholakeError as error:
+            outcome.error = str(error)
+            return outcome
+        for item in pending:
+            _publish_pending(lake, catalog, user, key, item, outcome)
+        if qc:
+            extra = dict(catalog.session(user, key)["extra"] or {})
+            extra["qc"] = {**qc, "notes": outcome.notes}
+            catalog.register_session(user, key, extra=extra)
+    return outcome

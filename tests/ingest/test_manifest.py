@@ -1,0 +1,111 @@
+import json
+
+import pytest
+
+from etholake.ingest import ManifestError, load_manifest, plan_manifest
+
+
+def write(path, document):
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_yaml_manifest_with_relative_paths(tmp_path):
+    (tmp_path / "pose").mkdir()
+    (tmp_path / "manifest.yaml").write_text(
+        "manifest_version: 1\nlab: labA\nlicense: CC-BY-4.0\nvisibility: shared\n"
+        "subjects:\n  - {name: m1, species: Mus musculus, sex: M, age: P90D}\n"
+        "sessions:\n  - name: s1\n    subject: m1\n    fps: 30\n    px_per_mm: 2.5\n"
+        "    pose: {path: pose/s1.h5, format: dlc_h5}\n"
+        "    labels: [{path: labels/s1.txt, annotator: alice, label_set: S1}]\n"
+    )
+    manifest = load_manifest(tmp_path / "manifest.yaml")
+    session = manifest.sessions[0]
+    assert (manifest.lab, manifest.visibility, manifest.license) == ("labA", "shared", "CC-BY-4.0")
+    assert session.pose.path == str(tmp_path / "pose" / "s1.h5")
+    assert session.labels[0].extra == {"annotator": "alice", "label_set": "S1"}
+    assert session.metadata == {"fps": 30, "px_per_mm": 2.5}
+    assert manifest.subjects["m1"]["age"] == "P90D"
+
+
+def test_structural_problems_are_all_listed_at_once(tmp_path):
+    manifest = write(
+        tmp_path / "m.json",
+        {
+            "manifest_version": 1,
+            "lab": "../evil",
+            "subjects": [{"name": "m1"}],
+            "sessions": [
+                {"name": "s 1", "subject": "m1"},
+                {"name": "s2", "subject": "m1", "fps": -3, "color": "blue"},
+            ],
+        },
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    problems = caught.value.problems
+    text = "\n".join(problems)
+    assert len(problems) == 4, text
+    assert "lab: '../evil' does not match" in text
+    assert "sessions[0].name: 's 1' does not match" in text
+    assert "sessions[1].fps: -3 is less than or equal to the minimum of 0" in text
+    assert "sessions[1]: Additional properties are not allowed ('color' was unexpected)" in text
+    assert str(manifest) in str(caught.value)
+
+
+def test_reference_problems_are_listed_at_once(tmp_path):
+    manifest = write(
+        tmp_path / "m.json",
+        {
+            "manifest_version": 1,
+            "lab": "labA",
+            "subjects": [{"name": "m1"}],
+            "sessions": [
+                {"name": "s1", "subject": "m2"},
+                {"name": "s1", "subject": "m1"},
+                {"name": "s1", "subject": "m1"},
+            ],
+        },
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    assert caught.value.problems == [
+        "sessions[0] (s1): subject 'm2' is not listed under subjects",
+        "sessions[2] (s1): session 's1' of subject 'm1' appears twice",
+    ]
+
+
+@pytest.mark.parametrize(("content", "message"), [("{", "not valid JSON"), ("[1, 2]", "is not of type 'object'")])
+def test_unreadable_manifests(tmp_path, content, message):
+    (tmp_path / "m.json").write_text(content)
+    with pytest.raises(ManifestError, match=message):
+        load_manifest(tmp_path / "m.json")
+
+
+def test_file_level_problems_are_all_listed_before_anything_is_read(tmp_path, shared_data):
+    real_pose = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    garbage = tmp_path / "garbage.h5"
+    garbage.write_bytes(b"not a pose file at all")
+    manifest = load_manifest(
+        write(
+            tmp_path / "m.json",
+            {
+                "manifest_version": 1,
+                "lab": "labA",
+                "subjects": [{"name": "m1"}],
+                "sessions": [
+                    {"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": "missing.h5"}},
+                    {"name": "s2", "subject": "m1", "fps": 30, "pose": {"path": str(real_pose), "format": "openpose"}},
+                    {"name": "s3", "subject": "m1", "fps": 30, "pose": {"path": str(garbage)}},
+                    {"name": "s4", "subject": "m1", "pose": {"path": str(real_pose)}},
+                ],
+            },
+        )
+    )
+    plans, problems = plan_manifest(manifest)
+    assert len(plans) == 4
+    assert len(problems) == 4, problems
+    assert problems[0] == f"session m1/s1: file not found: {tmp_path / 'missing.h5'}"
+    assert "unknown pose format 'openpose'" in problems[1]
+    assert problems[2].startswith(f"session m1/s3: cannot tell the pose format of {garbage}")
+    assert "fps missing and not derivable" in problems[3]

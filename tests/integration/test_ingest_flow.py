@@ -1,0 +1,142 @@
+"""Manifest-driven ingest through the Prefect flow, on the 16 real rat-dyad videos."""
+
+import json
+import re
+
+import pytest
+
+from etholake.catalog import Catalog
+from etholake.ingest import ManifestError
+from etholake.lake import find_orphans, open_lake
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture
+def rat_manifest(tmp_path, shared_data):
+    pose_folder = shared_data("rat_dyad/pose")
+    sessions, subjects = [], []
+    for pose in sorted(pose_folder.glob("*DLC_*.csv")):
+        number = re.match(r"(\d+)DLC", pose.name).group(1)
+        labels = shared_data(f"rat_dyad/labels/{number}_annot.txt")
+        subjects.append({"name": f"pair{number}", "species": "Rattus norvegicus"})
+        sessions.append(
+            {
+                "name": f"video{number}",
+                "subject": f"pair{number}",
+                "fps": 30,
+                "pose": {"path": str(pose), "format": "dlc_csv"},
+                "labels": [{"path": str(labels), "annotator": "blossom", "options": {"clip": True}}],
+            }
+        )
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps(
+            {"manifest_version": 1, "lab": "ratlab", "license": "MIT", "subjects": subjects, "sessions": sessions}
+        )
+    )
+    return path
+
+
+def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest, tmp_path, prefect_harness):
+    from etholake.flows.ingest import ingest_flow
+
+    lake_url, catalog_url = str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    outcomes = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
+    assert len(outcomes) == 16
+    assert [o.error for o in outcomes if o.error] == []
+    with Catalog(catalog_url) as catalog:
+        assert len(catalog.sessions("alice", lab="ratlab")) == 16
+        poses = catalog.assets("alice", kind="pose")
+        labels = catalog.assets("alice", kind="labels")
+        assert len(poses) == 16
+        label_sets = {a.params["identity"] for a in labels}
+        assert label_sets == {"blossom:S1", "blossom:S2"}
+        assert 16 < len(labels) < 32
+        first_count = len(catalog.assets("alice"))
+        again = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
+        assert all(o.status == "unchanged" for o in again)
+        assert len(catalog.assets("alice")) == first_count
+        assert find_orphans(open_lake(lake_url), catalog) == []
+
+
+def test_a_bad_manifest_writes_nothing(tmp_path, prefect_harness, shared_data):
+    from etholake.flows.ingest import ingest_flow
+
+    pose = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps(
+            {
+                "manifest_version": 1,
+                "lab": "ratlab",
+                "subjects": [{"name": "p1"}],
+                "sessions": [
+                    {"name": "ok", "subject": "p1", "fps": 30, "pose": {"path": str(pose)}},
+                    {"name": "bad", "subject": "p1", "pose": {"path": "nope.csv"}},
+                ],
+            }
+        )
+    )
+    with pytest.raises(ManifestError) as caught:
+        ingest_flow(
+            str(path),
+            lake=str(tmp_path / "lake"),
+            catalog=f"sqlite:///{tmp_path / 'c.sqlite'}",
+            actor="alice",
+            show_progress=False,
+        )
+    assert len(caught.value.problems) == 2
+    assert not (tmp_path / "c.sqlite").exists()
+    assert not (tmp_path / "lake" / "labs").exists()
+
+
+def test_a_corrupt_file_fails_its_session_only_and_a_changed_file_makes_a_new_version(
+    tmp_path, prefect_harness, shared_data
+):
+    from etholake.flows.ingest import ingest_flow
+
+    source = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    good, broken = tmp_path / "good.csv", tmp_path / "broken.csv"
+    lines = source.read_text().splitlines(keepends=True)
+    good.write_text("".join(lines[:2004]))
+    broken.write_text("".join(lines[:4]) + "1,2,3\nnot,a,number\n")
+    path = tmp_path / "manifest.json"
+
+    def manifest(second_pose):
+        path.write_text(
+            json.dumps(
+                {
+                    "manifest_version": 1,
+                    "lab": "ratlab",
+                    "subjects": [{"name": "p1"}],
+                    "sessions": [
+                        {"name": "s1", "subject": "p1", "fps": 30, "pose": {"path": str(good), "format": "dlc_csv"}},
+                        {
+                            "name": "s2",
+                            "subject": "p1",
+                            "fps": 30,
+                            "pose": {"path": str(second_pose), "format": "dlc_csv"},
+                        },
+                    ],
+                }
+            )
+        )
+        return str(path)
+
+    kwargs = {
+        "lake": str(tmp_path / "lake"),
+        "catalog": f"sqlite:///{tmp_path / 'c.sqlite'}",
+        "actor": "alice",
+        "show_progress": False,
+    }
+    first, second = ingest_flow(manifest(broken), **kwargs)
+    assert first.status == "ingested"
+    assert second.status == "failed" and str(broken) in second.error
+    with Catalog(kwargs["catalog"]) as catalog:
+        assert [a.session.session for a in catalog.assets("alice", kind="pose")] == ["s1"]
+        good.write_text("".join(lines[:3004]))
+        first, _ = ingest_flow(manifest(broken), **kwargs)
+        versions = catalog.assets("alice", kind="pose")
+        assert first.status == "ingested" and len(versions) == 2
+        assert versions[0].parents == {versions[1].id: "previous_version"}
