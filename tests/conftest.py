@@ -126,3 +126,23 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """Address of a Dask scheduler with two worker processes, shared by the whole test session."""
+    from services import dask_cluster
+
+    with dask_cluster(n_workers=2) as address:
+        from distributed import Client
+
+        with Client(address, timeout=60) as probe:
+            probe.wait_for_workers(2, timeout=120)
+        yield address
+
+
+@pytest.fixture
+def flow_env(prefect_harness, dask_scheduler, monkeypatch):
+    """Run flows against the test session's Prefect API and shared Dask cluster."""
+    monkeypatch.setenv("ETHOLAKE_DASK_ADDRESS", dask_scheduler)
+    return dask_scheduler

@@ -38,7 +38,7 @@ def rat_manifest(tmp_path, shared_data):
     return path
 
 
-def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest, tmp_path, prefect_harness):
+def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest, tmp_path, flow_env):
     from etholake.flows.ingest import ingest_flow
 
     lake_url, catalog_url = str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}"
@@ -60,7 +60,7 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
         assert find_orphans(open_lake(lake_url), catalog) == []
 
 
-def test_a_bad_manifest_writes_nothing(tmp_path, prefect_harness, shared_data):
+def test_a_bad_manifest_writes_nothing(tmp_path, flow_env, shared_data):
     from etholake.flows.ingest import ingest_flow
 
     pose = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
@@ -92,7 +92,7 @@ def test_a_bad_manifest_writes_nothing(tmp_path, prefect_harness, shared_data):
 
 
 def test_a_corrupt_file_fails_its_session_only_and_a_changed_file_makes_a_new_version(
-    tmp_path, prefect_harness, shared_data
+    tmp_path, flow_env, shared_data
 ):
     from etholake.flows.ingest import ingest_flow
 
