@@ -11,6 +11,7 @@ import typer
 
 from etholake import __version__
 from etholake.ingest import commands as ingest_commands
+from etholake.jobs import commands as job_commands
 from etholake.lake import commands as lake_commands
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ def main(
 
 lake_commands.register(app)
 ingest_commands.register(app)
+job_commands.register(app)
 
 
 def run() -> None:

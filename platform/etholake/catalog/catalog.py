@@ -16,8 +16,10 @@ from sqlalchemy.orm import aliased, sessionmaker
 
 from etholake.catalog import access, migrate
 from etholake.catalog.engine import create_catalog_engine
+from etholake.catalog.model_registry import ModelRegistryMixin
 from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
+from etholake.catalog.summaries import SummariesMixin
 from etholake.errors import AccessDeniedError, EtholakeError, NotFoundError
 from etholake.names import validate_name
 
@@ -43,7 +45,7 @@ def _check_visibility(visibility: str) -> str:
     return visibility
 
 
-class Catalog:
+class Catalog(ModelRegistryMixin, SummariesMixin):
     """The etholake catalog on SQLite or PostgreSQL.
 
     Every read takes the acting user (``actor``; None = anonymous) and returns

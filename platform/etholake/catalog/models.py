@@ -188,3 +188,86 @@ class AssetParent(Base):
     child_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
     parent_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(32), default="input")
+
+
+STAGES = ("candidate", "production", "archived")
+
+
+class FeatureSet(Base):
+    """A feature-set specification, identified by its content hash."""
+
+    __tablename__ = "feature_sets"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    version: Mapped[str] = mapped_column(String(32))
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Model(Base):
+    """A trained behavior classifier version: its artifact asset, card and stage."""
+
+    __tablename__ = "models"
+    __table_args__ = (
+        UniqueConstraint("name", "version", name="uq_model_name_version"),
+        CheckConstraint(f"stage IN {STAGES}", name="ck_model_stage"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    lab_id: Mapped[int] = mapped_column(ForeignKey("labs.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    behaviors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    feature_set_hash: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16), default="candidate")
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str | None] = mapped_column(NAME)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lab: Mapped[Lab] = relationship()
+
+
+class BehaviorSummary(Base):
+    """Per session and behavior: what an annotations asset found, for queries that open no file."""
+
+    __tablename__ = "behavior_summaries"
+    __table_args__ = (UniqueConstraint("annotations_id", "behavior", name="uq_summary_annotations_behavior"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    annotations_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    behavior: Mapped[str] = mapped_column(NAME, index=True)
+    model_name: Mapped[str | None] = mapped_column(NAME)
+    model_version: Mapped[int | None] = mapped_column(Integer)
+    bout_count: Mapped[int] = mapped_column(Integer)
+    total_duration_s: Mapped[float] = mapped_column(Float)
+    mean_duration_s: Mapped[float | None] = mapped_column(Float)
+    percent_of_session: Mapped[float] = mapped_column(Float)
+    latency_s: Mapped[float | None] = mapped_column(Float)
+    mean_interval_s: Mapped[float | None] = mapped_column(Float)
+    session_duration_s: Mapped[float] = mapped_column(Float)
+
+
+class UnitSummary(Base):
+    """Per session, unit and behavior: modulation statistics from an alignment asset."""
+
+    __tablename__ = "unit_summaries"
+    __table_args__ = (UniqueConstraint("asset_id", "unit", "behavior", name="uq_unit_summary"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str] = mapped_column(NAME)
+    region: Mapped[str | None] = mapped_column(String(128))
+    behavior: Mapped[str] = mapped_column(NAME, index=True)
+    rate_in_hz: Mapped[float | None] = mapped_column(Float)
+    rate_out_hz: Mapped[float | None] = mapped_column(Float)
+    modulation_index: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    q_value: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)

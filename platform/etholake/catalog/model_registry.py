@@ -1,0 +1,170 @@
+"""Catalog records of feature sets and model versions, and the model stages.
+
+A model name has numbered versions; at most one version of a name is in
+``production`` at a time (promoting one archives the previous production
+version). The artifact itself is an asset in the lake (``kind="model"``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from etholake.catalog import access
+from etholake.catalog.models import STAGES, Asset, FeatureSet, Lab, Model, Session
+from etholake.errors import EtholakeError, NotFoundError
+from etholake.names import validate_name
+
+MODEL_COLUMNS = [
+    "name",
+    "version",
+    "stage",
+    "lab",
+    "behaviors",
+    "feature_set_hash",
+    "asset_id",
+    "metrics",
+    "created_by",
+    "created_at",
+    "stage_changed_at",
+]
+
+
+class ModelRegistryMixin:
+    """Feature-set and model-version methods of :class:`etholake.catalog.Catalog`."""
+
+    def register_feature_set(self, hash: str, name: str, version: str, spec: dict[str, Any]) -> None:
+        """Record a feature-set specification under its content hash (once)."""
+        with self.transaction() as db:
+            self._insert_ignore(
+                db,
+                FeatureSet,
+                {
+                    "hash": hash,
+                    "name": name,
+                    "version": version,
+                    "spec": spec,
+                    "created_at": datetime.now().astimezone(),
+                },
+            )
+
+    def feature_set(self, hash: str) -> dict[str, Any]:
+        """The feature-set record with this hash."""
+        with self.transaction() as db:
+            row = db.get(FeatureSet, hash)
+            if row is None:
+                raise NotFoundError(f"no feature set with hash {hash}")
+            return {"hash": row.hash, "name": row.name, "version": row.version, "spec": row.spec}
+
+    def register_model(
+        self,
+        actor: str,
+        *,
+        name: str,
+        lab: str,
+        asset_id: str,
+        behaviors: list[str],
+        feature_set_hash: str,
+        metrics: dict[str, Any] | None = None,
+    ) -> int:
+        """Record a new version of model ``name`` (stage ``candidate``); return its version number."""
+        validate_name(name, "model")
+        for attempt in range(5):
+            try:
+                with self.transaction() as db:
+                    lab_row = self._lab(db, lab)
+                    access.require_write(db, actor, lab_row)
+                    if db.get(Asset, asset_id) is None:
+                        raise NotFoundError(f"model artifact asset {asset_id} is not in the catalog")
+                    version = (db.scalar(select(func.max(Model.version)).where(Model.name == name)) or 0) + 1
+                    now = datetime.now().astimezone()
+                    db.add(
+                        Model(
+                            name=name,
+                            version=version,
+                            lab_id=lab_row.id,
+                            asset_id=asset_id,
+                            behaviors=list(behaviors),
+                            feature_set_hash=feature_set_hash,
+                            stage="candidate",
+                            metrics=metrics or {},
+                            created_by=actor,
+                            created_at=now,
+                            stage_changed_at=now,
+                        )
+                    )
+                return version
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _model_query(self, db, actor: str | None):
+        visible_ids = (
+            select(Asset.id)
+            .outerjoin(Session, Session.id == Asset.session_id)
+            .where(access.visible_assets(db, actor))
+            .scalar_subquery()
+        )
+        return select(Model, Lab.name).join(Lab, Lab.id == Model.lab_id).where(Model.asset_id.in_(visible_ids))
+
+    @staticmethod
+    def _model_row(model: Model, lab: str) -> dict[str, Any]:
+        return {
+            "name": model.name,
+            "version": model.version,
+            "stage": model.stage,
+            "lab": lab,
+            "behaviors": list(model.behaviors),
+            "feature_set_hash": model.feature_set_hash,
+            "asset_id": model.asset_id,
+            "metrics": dict(model.metrics or {}),
+            "created_by": model.created_by,
+            "created_at": model.created_at,
+            "stage_changed_at": model.stage_changed_at,
+        }
+
+    def models(self, actor: str | None, *, name: str | None = None, stage: str | None = None) -> pd.DataFrame:
+        """Model versions visible to ``actor``, newest first."""
+        with self.transaction() as db:
+            query = self._model_query(db, actor)
+            if name is not None:
+                query = query.where(Model.name == name)
+            if stage is not None:
+                query = query.where(Model.stage == stage)
+            rows = db.execute(query.order_by(Model.name, Model.version.desc())).all()
+            return pd.DataFrame([self._model_row(m, lab) for m, lab in rows], columns=MODEL_COLUMNS)
+
+    def model(self, actor: str | None, name: str, version: int | str = "production") -> dict[str, Any]:
+        """One model version: a number, ``"latest"`` or ``"production"``."""
+        with self.transaction() as db:
+            query = self._model_query(db, actor).where(Model.name == name)
+            if version == "production":
+                query = query.where(Model.stage == "production")
+            elif version != "latest":
+                query = query.where(Model.version == int(version))
+            found = db.execute(query.order_by(Model.version.desc())).first()
+            if found is None:
+                raise NotFoundError(f"no {version} version of model {name!r} visible to {actor or 'anonymous readers'}")
+            return self._model_row(*found)
+
+    def set_model_stage(self, actor: str, name: str, version: int, stage: str) -> None:
+        """Move a model version to ``stage``; promoting archives the previous production version."""
+        if stage not in STAGES:
+            raise EtholakeError(f"stage {stage!r} must be one of {', '.join(STAGES)}")
+        with self.transaction() as db:
+            model = db.scalar(select(Model).where(Model.name == name, Model.version == int(version)))
+            if model is None:
+                raise NotFoundError(f"no version {version} of model {name!r}")
+            access.require_write(db, actor, model.lab)
+            now = datetime.now().astimezone()
+            if stage == "production":
+                for current in db.scalars(
+                    select(Model).where(Model.name == name, Model.stage == "production", Model.id != model.id)
+                ):
+                    current.stage, current.stage_changed_at = "archived", now
+            model.stage, model.stage_changed_at = stage, now

@@ -1,0 +1,145 @@
+"""Per-session summaries kept in the catalog so that queries need not open files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from etholake.catalog import access
+from etholake.catalog.models import Asset, BehaviorSummary, Lab, Session, Subject, UnitSummary
+from etholake.errors import NotFoundError
+
+BEHAVIOR_FIELDS = (
+    "behavior",
+    "bout_count",
+    "total_duration_s",
+    "mean_duration_s",
+    "percent_of_session",
+    "latency_s",
+    "mean_interval_s",
+    "session_duration_s",
+)
+UNIT_FIELDS = (
+    "unit",
+    "region",
+    "behavior",
+    "rate_in_hz",
+    "rate_out_hz",
+    "modulation_index",
+    "p_value",
+    "q_value",
+    "method",
+    "params",
+)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+class SummariesMixin:
+    """Summary-table methods of :class:`etholake.catalog.Catalog`."""
+
+    def _asset_with_session(self, db, actor: str, asset_id: str) -> Asset:
+        asset = db.get(Asset, asset_id)
+        if asset is None or asset.session_id is None:
+            raise NotFoundError(f"no session asset {asset_id}")
+        access.require_write(db, actor, asset.lab)
+        return asset
+
+    def replace_behavior_summaries(
+        self,
+        actor: str,
+        annotations_id: str,
+        rows: pd.DataFrame,
+        *,
+        source: str,
+        model_name: str | None = None,
+        model_version: int | None = None,
+    ) -> None:
+        """Store the per-behavior summary of one annotations (or labels) asset, replacing any earlier one.
+
+        Parameters
+        ----------
+        rows
+            One row per behavior with the columns of :data:`BEHAVIOR_FIELDS`.
+        source
+            ``"model"`` for machine annotations, ``"human"`` for label sets.
+        """
+        with self.transaction() as db:
+            asset = self._asset_with_session(db, actor, annotations_id)
+            db.execute(delete(BehaviorSummary).where(BehaviorSummary.annotations_id == annotations_id))
+            for record in rows.to_dict("records"):
+                values = {field: _plain(record.get(field)) for field in BEHAVIOR_FIELDS}
+                db.add(
+                    BehaviorSummary(
+                        session_id=asset.session_id,
+                        annotations_id=annotations_id,
+                        source=source,
+                        model_name=model_name,
+                        model_version=model_version,
+                        **values,
+                    )
+                )
+
+    def behavior_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
+        """Behavior summaries of the sessions ``actor`` may see, with the session's lab/subject/name."""
+        with self.transaction() as db:
+            query = (
+                select(
+                    Lab.name.label("lab"),
+                    Subject.name.label("subject"),
+                    Session.name.label("session"),
+                    BehaviorSummary.annotations_id,
+                    BehaviorSummary.source,
+                    BehaviorSummary.model_name,
+                    BehaviorSummary.model_version,
+                    *[getattr(BehaviorSummary, f) for f in BEHAVIOR_FIELDS],
+                )
+                .join(Session, Session.id == BehaviorSummary.session_id)
+                .join(Lab, Lab.id == Session.lab_id)
+                .join(Subject, Subject.id == Session.subject_id)
+                .where(access.visible_sessions(db, actor))
+            )
+            if behavior is not None:
+                query = query.where(BehaviorSummary.behavior == behavior)
+            result = db.execute(query.order_by(Lab.name, Subject.name, Session.name, BehaviorSummary.behavior))
+            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+    def replace_unit_summaries(self, actor: str, asset_id: str, rows: pd.DataFrame) -> None:
+        """Store the per unit x behavior statistics of one alignment asset, replacing any earlier ones."""
+        with self.transaction() as db:
+            asset = self._asset_with_session(db, actor, asset_id)
+            db.execute(delete(UnitSummary).where(UnitSummary.asset_id == asset_id))
+            for record in rows.to_dict("records"):
+                values = {field: _plain(record.get(field)) for field in UNIT_FIELDS}
+                values["unit"] = str(values["unit"])
+                values["params"] = values["params"] or {}
+                db.add(UnitSummary(session_id=asset.session_id, asset_id=asset_id, **values))
+
+    def unit_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
+        """Unit x behavior statistics of the sessions ``actor`` may see."""
+        with self.transaction() as db:
+            query = (
+                select(
+                    Lab.name.label("lab"),
+                    Subject.name.label("subject"),
+                    Session.name.label("session"),
+                    UnitSummary.asset_id,
+                    *[getattr(UnitSummary, f) for f in UNIT_FIELDS],
+                )
+                .join(Session, Session.id == UnitSummary.session_id)
+                .join(Lab, Lab.id == Session.lab_id)
+                .join(Subject, Subject.id == Session.subject_id)
+                .where(access.visible_sessions(db, actor))
+            )
+            if behavior is not None:
+                query = query.where(UnitSummary.behavior == behavior)
+            result = db.execute(query.order_by(Lab.name, Subject.name, Session.name, UnitSummary.unit))
+            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))

@@ -1,0 +1,69 @@
+"""Fan-out of per-session jobs: one Prefect task per session, its work on a Dask worker.
+
+Prefect gives each session a task run with retries and a visible state; Dask runs
+the work in worker processes (a local cluster, or the configured scheduler).
+Results come back in the order of the calls; a progress bar advances as they finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from etholake.compute import client
+from etholake.progress import progress_bar
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE, task_run_name="{label}")
+def on_dask(function: Callable[..., Any], arguments: tuple, scheduler: str, label: str) -> Any:
+    """Run ``function(*arguments)`` on the Dask cluster at ``scheduler`` and return its result."""
+    from distributed import Client
+
+    with Client(scheduler, set_as_default=False) as dask_client:
+        return dask_client.submit(function, *arguments, pure=False).result()
+
+
+def fan_out(
+    function: Callable[..., Any],
+    calls: Sequence[tuple],
+    labels: Sequence[str],
+    *,
+    description: str,
+    show_progress: bool = True,
+) -> list[Any]:
+    """Run ``function(*call)`` for every call as Prefect tasks on Dask; must be called inside a flow.
+
+    Parameters
+    ----------
+    function
+        An importable function (it is sent to the workers by reference).
+    calls
+        Argument tuples, one per task.
+    labels
+        Task-run names (a session key, say), one per call.
+    description
+        Shown beside the progress bar.
+    show_progress
+        Draw the progress bar.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``calls``.
+    """
+    if not calls:
+        return []
+    with client() as dask_client:
+        address = dask_client.scheduler.address
+        futures = [on_dask.submit(function, call, address, label) for call, label in zip(calls, labels)]
+        position = {future.task_run_id: index for index, future in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        with progress_bar(description, total=len(futures), enabled=show_progress) as advance:
+            for future in as_completed(futures):
+                results[position[future.task_run_id]] = future.result()
+                advance()
+    return results

@@ -1,0 +1,65 @@
+"""Where a job reads and writes: lake, catalog and acting user, as plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from etholake.catalog import AssetRecord, Catalog, SessionKey
+from etholake.config import Settings, load_settings
+from etholake.errors import NotFoundError
+from etholake.lake import Lake
+from etholake.lake.formats import read_zarr
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Lake URL, its storage options, catalog URL and acting user: all a job needs, picklable."""
+
+    lake_url: str
+    catalog_url: str
+    user: str
+    storage_options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> JobContext:
+        """The context of the configured (or given) settings."""
+        settings = settings or load_settings(**overrides)
+        return cls(settings.lake, settings.catalog_url, settings.user, settings.storage_options)
+
+    def lake(self) -> Lake:
+        """The lake."""
+        return Lake(self.lake_url, self.storage_options)
+
+    @contextmanager
+    def catalog(self) -> Iterator[Catalog]:
+        """An open catalog, closed on exit."""
+        catalog = Catalog(self.catalog_url, migrate_schema=False)
+        try:
+            yield catalog
+        finally:
+            catalog.close()
+
+
+def newest_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **params: Any) -> AssetRecord | None:
+    """The newest asset of ``kind`` in a session whose params contain ``params``, or None."""
+    for asset in catalog.assets(user, kind=kind, session=key):
+        if all(asset.params.get(name) == value for name, value in params.items()):
+            return asset
+    return None
+
+
+def require_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **params: Any) -> AssetRecord:
+    """Like :func:`newest_asset`, raising NotFoundError when there is none."""
+    found = newest_asset(catalog, user, key, kind, **params)
+    if found is None:
+        raise NotFoundError(f"session {key} has no {kind} asset" + (f" with {params}" if params else ""))
+    return found
+
+
+def open_dataset(context: JobContext, asset: AssetRecord):
+    """Open a Zarr asset of the lake lazily."""
+    lake = context.lake()
+    return read_zarr(lake.uri(asset.uri), lake.storage_options)
