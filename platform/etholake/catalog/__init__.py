@@ -2,8 +2,9 @@
 
 from etholake.catalog.catalog import Catalog
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
+from etholake.catalog.summaries import BehaviorSummaryRows
 
-__all__ = ["AssetRecord", "Catalog", "NewAsset", "SessionKey", "open_catalog"]
+__all__ = ["AssetRecord", "BehaviorSummaryRows", "Catalog", "NewAsset", "SessionKey", "open_catalog"]
 
 
 def open_catalog(url: str | None = None) -> Catalog:

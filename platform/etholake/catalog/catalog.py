@@ -19,7 +19,7 @@ from etholake.catalog.engine import create_catalog_engine
 from etholake.catalog.model_registry import ModelRegistryMixin
 from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
-from etholake.catalog.summaries import SummariesMixin
+from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin
 from etholake.errors import AccessDeniedError, EtholakeError, NotFoundError
 from etholake.names import validate_name
 
@@ -303,50 +303,69 @@ class Catalog(ModelRegistryMixin, SummariesMixin):
     # assets -------------------------------------------------------------------------------------
 
     def register_asset(self, actor: str, asset: NewAsset) -> AssetRecord:
-        """Record a published asset and its lineage in one transaction.
+        """Record one published asset and its lineage (see :meth:`register_assets`)."""
+        return self.register_assets(actor, [asset])[0]
+
+    def register_assets(
+        self,
+        actor: str,
+        assets: list[NewAsset],
+        *,
+        behavior_summaries: list[BehaviorSummaryRows] | None = None,
+    ) -> list[AssetRecord]:
+        """Record published assets, their lineage and their summaries in one transaction.
+
+        Either every asset becomes visible or none does. An asset may name an
+        earlier asset of the same call as its parent.
 
         Raises
         ------
         NotFoundError
-            If the lab, session or a parent asset does not exist.
+            If a lab, session or parent asset does not exist.
         AccessDeniedError
-            If ``actor`` may not write to the lab.
+            If ``actor`` may not write to a lab.
         """
-        _check_visibility(asset.visibility)
         with self.transaction() as db:
-            lab_row = self._lab(db, asset.lab)
-            access.require_write(db, actor, lab_row)
-            session_id = None
-            if asset.session is not None:
-                session_id = self._session_id(db, SessionKey(*asset.session))
-            missing = [p for p in asset.parents if db.get(Asset, p) is None]
-            if missing:
-                raise NotFoundError(f"parent asset(s) {', '.join(missing)} not in the catalog")
             self._ensure_user(db, actor)
-            row = Asset(
-                id=asset.id,
-                kind=asset.kind,
-                uri=asset.uri,
-                in_lake=asset.in_lake,
-                format=asset.format,
-                sha256=asset.sha256,
-                size_bytes=asset.size_bytes,
-                schema_name=asset.schema_name,
-                schema_version=asset.schema_version,
-                lab_id=lab_row.id,
-                session_id=session_id,
-                visibility=asset.visibility,
-                source_sha256=asset.source_sha256,
-                params=asset.params,
-                created_by=actor,
-                created_at=datetime.now().astimezone(),
-            )
-            db.add(row)
-            db.flush()
-            for parent, role in asset.parents.items():
-                db.add(AssetParent(child_id=asset.id, parent_id=parent, role=role))
-            db.flush()
-            return self._record(db, row)
+            rows = [self._add_asset(db, actor, asset) for asset in assets]
+            for summary in behavior_summaries or []:
+                self._add_behavior_summaries(db, actor, summary)
+            return [self._record(db, row) for row in rows]
+
+    def _add_asset(self, db: OrmSession, actor: str, asset: NewAsset) -> Asset:
+        _check_visibility(asset.visibility)
+        lab_row = self._lab(db, asset.lab)
+        access.require_write(db, actor, lab_row)
+        session_id = None
+        if asset.session is not None:
+            session_id = self._session_id(db, SessionKey(*asset.session))
+        missing = [p for p in asset.parents if db.get(Asset, p) is None]
+        if missing:
+            raise NotFoundError(f"parent asset(s) {', '.join(missing)} not in the catalog")
+        row = Asset(
+            id=asset.id,
+            kind=asset.kind,
+            uri=asset.uri,
+            in_lake=asset.in_lake,
+            format=asset.format,
+            sha256=asset.sha256,
+            size_bytes=asset.size_bytes,
+            schema_name=asset.schema_name,
+            schema_version=asset.schema_version,
+            lab_id=lab_row.id,
+            session_id=session_id,
+            visibility=asset.visibility,
+            source_sha256=asset.source_sha256,
+            params=asset.params,
+            created_by=actor,
+            created_at=datetime.now().astimezone(),
+        )
+        db.add(row)
+        db.flush()
+        for parent, role in asset.parents.items():
+            db.add(AssetParent(child_id=asset.id, parent_id=parent, role=role))
+        db.flush()
+        return row
 
     def _session_id(self, db: OrmSession, key: SessionKey) -> int:
         session_id = db.scalar(

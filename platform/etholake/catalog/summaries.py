@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -35,6 +36,17 @@ UNIT_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class BehaviorSummaryRows:
+    """The per-behavior summary of one annotations or labels asset, to store with it."""
+
+    asset_id: str
+    rows: pd.DataFrame
+    source: str
+    model_name: str | None = None
+    model_version: int | None = None
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         value = value.item()
@@ -53,40 +65,31 @@ class SummariesMixin:
         access.require_write(db, actor, asset.lab)
         return asset
 
-    def replace_behavior_summaries(
-        self,
-        actor: str,
-        annotations_id: str,
-        rows: pd.DataFrame,
-        *,
-        source: str,
-        model_name: str | None = None,
-        model_version: int | None = None,
-    ) -> None:
+    def replace_behavior_summaries(self, actor: str, summary: BehaviorSummaryRows) -> None:
         """Store the per-behavior summary of one annotations (or labels) asset, replacing any earlier one.
 
-        Parameters
-        ----------
-        rows
-            One row per behavior with the columns of :data:`BEHAVIOR_FIELDS`.
-        source
-            ``"model"`` for machine annotations, ``"human"`` for label sets.
+        ``summary.rows`` has one row per behavior with the columns of :data:`BEHAVIOR_FIELDS`;
+        ``summary.source`` is ``"model"`` for machine annotations, ``"human"`` for label sets.
         """
         with self.transaction() as db:
-            asset = self._asset_with_session(db, actor, annotations_id)
-            db.execute(delete(BehaviorSummary).where(BehaviorSummary.annotations_id == annotations_id))
-            for record in rows.to_dict("records"):
-                values = {field: _plain(record.get(field)) for field in BEHAVIOR_FIELDS}
-                db.add(
-                    BehaviorSummary(
-                        session_id=asset.session_id,
-                        annotations_id=annotations_id,
-                        source=source,
-                        model_name=model_name,
-                        model_version=model_version,
-                        **values,
-                    )
+            self._add_behavior_summaries(db, actor, summary)
+
+    def _add_behavior_summaries(self, db, actor: str, summary: BehaviorSummaryRows) -> None:
+        db.flush()
+        asset = self._asset_with_session(db, actor, summary.asset_id)
+        db.execute(delete(BehaviorSummary).where(BehaviorSummary.annotations_id == summary.asset_id))
+        for record in summary.rows.to_dict("records"):
+            values = {field: _plain(record.get(field)) for field in BEHAVIOR_FIELDS}
+            db.add(
+                BehaviorSummary(
+                    session_id=asset.session_id,
+                    annotations_id=summary.asset_id,
+                    source=summary.source,
+                    model_name=summary.model_name,
+                    model_version=summary.model_version,
+                    **values,
                 )
+            )
 
     def behavior_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
         """Behavior summaries of the sessions ``actor`` may see, with the session's lab/subject/name."""

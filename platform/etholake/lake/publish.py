@@ -1,9 +1,12 @@
-"""Publishing assets: write under a new id, verify, then record in the catalog in one transaction.
+"""Publishing assets: write under new ids, verify, then record in the catalog in one transaction.
 
-A reader finds assets only through the catalog, so until the catalog row is
-committed the new files are invisible. A crash before that leaves unreferenced
-files, which :func:`etholake.lake.gc.find_orphans` lists and ``etholake gc``
-removes; it never leaves a half-visible asset.
+Publishing has two steps. *Staging* writes an asset's files under a fresh id
+and verifies them (re-open, compare shapes, hash what was written). *Committing*
+records one or several staged assets in the catalog in a single transaction,
+so related assets (annotations and their bouts, say) appear together or not at
+all. A reader finds assets only through the catalog, so until the commit the
+new files are invisible; a crash before it leaves unreferenced files, which
+:func:`etholake.lake.gc.find_orphans` lists and ``etholake gc`` removes.
 """
 
 from __future__ import annotations
@@ -16,14 +19,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import pandas as pd
 import xarray as xr
 
-from etholake.catalog import AssetRecord, Catalog, NewAsset, SessionKey
+from etholake.catalog import AssetRecord, BehaviorSummaryRows, Catalog, NewAsset, SessionKey
 from etholake.errors import IntegrityError
 from etholake.lake import formats
 from etholake.lake.hashing import BLOCK_SIZE, tree_sha256
 from etholake.lake.store import Lake, new_asset_id
+
+
+@dataclass(frozen=True)
+class StagedAsset:
+    """Files written and verified under a new id, not yet in the catalog."""
+
+    asset: NewAsset
+    relative: str
+
+    @property
+    def id(self) -> str:
+        """The asset id."""
+        return self.asset.id
 
 
 @dataclass(frozen=True)
@@ -54,23 +71,50 @@ def _discard(lake: Lake, relative: str) -> None:
         warnings.warn(f"could not remove {relative} after a failed publish ({error}); `etholake gc` will", stacklevel=3)
 
 
-def _publish(
+def stage(
     lake: Lake,
-    catalog: Catalog,
-    actor: str,
     *,
     kind: str,
     extension: str,
     lab: str,
-    session: SessionKey | None,
     write: Callable[[str], None],
     verify: Callable[[str], None],
-    schema: str | None,
-    parents: dict[str, str] | None,
-    params: dict[str, Any] | None,
-    source_sha256: str | None,
-    visibility: str,
-) -> PublishedAsset:
+    session: SessionKey | None = None,
+    schema: str | None = None,
+    parents: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    source_sha256: str | None = None,
+    visibility: str = "private",
+) -> StagedAsset:
+    """Write and verify an asset under a new id with the given writer and verifier.
+
+    Parameters
+    ----------
+    lake
+        Where to write.
+    kind, extension
+        Asset kind (``pose``, ``model``, ...) and the extension of its entry (``zarr``, ``parquet``, ...).
+    lab, session
+        Owner; ``session`` = (lab, subject, session) for session assets, None for lab-wide ones.
+    write
+        Called with the target path (no protocol); writes the files there.
+    verify
+        Called with the target path after writing; raises if what was written is wrong.
+    schema
+        ``name/version`` of the content (``etholake.pose/1``).
+    parents
+        Parent asset id -> role, for lineage.
+    params
+        Parameters that made the asset (JSON-serialisable).
+    source_sha256
+        sha256 of the external file the asset was made from.
+    visibility
+        For assets without a session: private, shared or public.
+
+    Returns
+    -------
+    StagedAsset
+    """
     asset_id = new_asset_id()
     key = SessionKey(*session) if session is not None else None
     relative = lake.asset_path(
@@ -91,76 +135,51 @@ def _publish(
         _discard(lake, relative)
         raise
     schema_name, schema_version = _schema_parts(schema)
-    try:
-        record = catalog.register_asset(
-            actor,
-            NewAsset(
-                id=asset_id,
-                kind=kind,
-                uri=relative,
-                format=extension,
-                sha256=sha256,
-                lab=lab,
-                session=key,
-                size_bytes=size,
-                schema_name=schema_name,
-                schema_version=schema_version,
-                visibility=visibility,
-                source_sha256=source_sha256,
-                params=json.loads(json.dumps(params or {}, default=str)),
-                parents=dict(parents or {}),
-            ),
-        )
-    except BaseException:
-        _discard(lake, relative)
-        raise
-    return PublishedAsset(record, lake.uri(relative))
+    asset = NewAsset(
+        id=asset_id,
+        kind=kind,
+        uri=relative,
+        format=extension,
+        sha256=sha256,
+        lab=lab,
+        session=key,
+        size_bytes=size,
+        schema_name=schema_name,
+        schema_version=schema_version,
+        visibility=visibility,
+        source_sha256=source_sha256,
+        params=json.loads(json.dumps(params or {}, default=str)),
+        parents=dict(parents or {}),
+    )
+    return StagedAsset(asset, relative)
 
 
-def publish_dataset(
+def commit(
     lake: Lake,
     catalog: Catalog,
     actor: str,
-    ds: xr.Dataset,
+    staged: list[StagedAsset],
     *,
-    kind: str,
-    lab: str,
-    session: SessionKey | None = None,
-    parents: dict[str, str] | None = None,
-    params: dict[str, Any] | None = None,
-    source_sha256: str | None = None,
-    visibility: str = "private",
-    time_chunk: int = formats.TIME_CHUNK,
-) -> PublishedAsset:
-    """Publish an xarray dataset as a Zarr v3 asset.
+    behavior_summaries: list[BehaviorSummaryRows] | None = None,
+) -> list[PublishedAsset]:
+    """Record staged assets (and their summaries) in the catalog in one transaction.
 
-    Parameters
-    ----------
-    lake, catalog
-        Where to store and where to record.
-    actor
-        The user publishing (must be owner or member of ``lab``).
-    ds
-        The dataset; in memory or dask-backed (computed while writing). Its
-        ``schema`` attribute (``"etholake.pose/1"``) is recorded.
-    kind
-        Asset kind: ``pose``, ``labels``, ``features``, ``annotations``, ...
-    lab, session
-        Owner; ``session`` = (lab, subject, session) for session assets.
-    parents
-        Parent asset id -> role, for lineage.
-    params
-        Parameters that made the asset (JSON-serialisable).
-    source_sha256
-        sha256 of the external file the asset was made from (ingest idempotency).
-    visibility
-        For assets without a session: private, shared or public.
-    time_chunk
-        Frames per Zarr chunk along ``time``.
+    If the catalog refuses, the staged files are removed and the error is raised.
+    """
+    try:
+        records = catalog.register_assets(actor, [s.asset for s in staged], behavior_summaries=behavior_summaries)
+    except BaseException:
+        for item in staged:
+            _discard(lake, item.relative)
+        raise
+    return [PublishedAsset(record, lake.uri(item.relative)) for record, item in zip(records, staged)]
 
-    Returns
-    -------
-    PublishedAsset
+
+def stage_dataset(lake: Lake, ds: xr.Dataset, *, time_chunk: int = formats.TIME_CHUNK, **asset: Any) -> StagedAsset:
+    """Stage an xarray dataset as a Zarr v3 asset (chunked along time).
+
+    ``ds`` may be dask-backed (computed while writing); its ``schema`` attribute
+    is recorded. Other keyword arguments are those of :func:`stage`.
     """
     expected = {name: dict(ds[name].sizes) for name in ds.data_vars}
 
@@ -173,42 +192,15 @@ def publish_dataset(
         if found != expected:
             raise IntegrityError(f"written dataset {target} has variables/shapes {found}, expected {expected}")
 
-    return _publish(
-        lake,
-        catalog,
-        actor,
-        kind=kind,
-        extension="zarr",
-        lab=lab,
-        session=session,
-        write=write,
-        verify=verify,
-        schema=ds.attrs.get("schema"),
-        parents=parents,
-        params=params,
-        source_sha256=source_sha256,
-        visibility=visibility,
-    )
+    asset.setdefault("schema", ds.attrs.get("schema"))
+    return stage(lake, extension="zarr", write=write, verify=verify, **asset)
 
 
-def publish_table(
-    lake: Lake,
-    catalog: Catalog,
-    actor: str,
-    table: pd.DataFrame,
-    *,
-    kind: str,
-    lab: str,
-    session: SessionKey | None = None,
-    schema: str | None = None,
-    parents: dict[str, str] | None = None,
-    params: dict[str, Any] | None = None,
-    visibility: str = "private",
-) -> PublishedAsset:
-    """Publish a DataFrame as a Parquet asset (see :func:`publish_dataset` for the parameters)."""
+def stage_table(lake: Lake, table: pd.DataFrame, **asset: Any) -> StagedAsset:
+    """Stage a DataFrame as a Parquet asset (keyword arguments of :func:`stage`)."""
 
     def write(target: str) -> None:
-        formats.write_parquet(table, lake.fs, target, metadata={"schema": schema, **(params or {})})
+        formats.write_parquet(table, lake.fs, target, metadata={"schema": asset.get("schema")})
 
     def verify(target: str) -> None:
         lake.fs.invalidate_cache()
@@ -216,40 +208,11 @@ def publish_table(
         if len(written) != len(table) or list(written.columns) != [str(c) for c in table.columns]:
             raise IntegrityError(f"written table {target} has {len(written)} rows and columns {list(written.columns)}")
 
-    return _publish(
-        lake,
-        catalog,
-        actor,
-        kind=kind,
-        extension="parquet",
-        lab=lab,
-        session=session,
-        write=write,
-        verify=verify,
-        schema=schema,
-        parents=parents,
-        params=params,
-        source_sha256=None,
-        visibility=visibility,
-    )
+    return stage(lake, extension="parquet", write=write, verify=verify, **asset)
 
 
-def publish_json(
-    lake: Lake,
-    catalog: Catalog,
-    actor: str,
-    document: dict[str, Any],
-    *,
-    kind: str,
-    lab: str,
-    session: SessionKey | None = None,
-    schema: str | None = None,
-    parents: dict[str, str] | None = None,
-    params: dict[str, Any] | None = None,
-    source_sha256: str | None = None,
-    visibility: str = "private",
-) -> PublishedAsset:
-    """Publish a JSON document as an asset (see :func:`publish_dataset` for the parameters)."""
+def stage_json(lake: Lake, document: dict[str, Any], **asset: Any) -> StagedAsset:
+    """Stage a JSON document as an asset (keyword arguments of :func:`stage`)."""
     expected = json.loads(json.dumps(document, default=str))
 
     def write(target: str) -> None:
@@ -260,44 +223,14 @@ def publish_json(
         if formats.read_json(lake.fs, target) != expected:
             raise IntegrityError(f"written document {target} differs from what was given")
 
-    return _publish(
-        lake,
-        catalog,
-        actor,
-        kind=kind,
-        extension="json",
-        lab=lab,
-        session=session,
-        write=write,
-        verify=verify,
-        schema=schema,
-        parents=parents,
-        params=params,
-        source_sha256=source_sha256,
-        visibility=visibility,
-    )
+    return stage(lake, extension="json", write=write, verify=verify, **asset)
 
 
-def publish_file(
-    lake: Lake,
-    catalog: Catalog,
-    actor: str,
-    source: str | Path,
-    *,
-    kind: str,
-    lab: str,
-    session: SessionKey | None = None,
-    schema: str | None = None,
-    parents: dict[str, str] | None = None,
-    params: dict[str, Any] | None = None,
-    visibility: str = "private",
-    source_storage_options: dict[str, Any] | None = None,
-) -> PublishedAsset:
-    """Copy a file (a video, say) into the lake as an asset; its sha256 is checked after the copy."""
-    import fsspec
-
+def stage_file(
+    lake: Lake, source: str | Path, *, source_storage_options: dict[str, Any] | None = None, **asset: Any
+) -> StagedAsset:
+    """Stage a copy of a file (a video, say); its sha256 is checked after the copy."""
     source_fs, source_path = fsspec.core.url_to_fs(str(source), **(source_storage_options or {}))
-    extension = Path(source_path).suffix.lstrip(".").lower() or "bin"
     digest = hashlib.sha256()
 
     def write(target: str) -> None:
@@ -310,19 +243,29 @@ def publish_file(
         if tree_sha256(lake.fs, target) != digest.hexdigest():
             raise IntegrityError(f"copy of {source} at {target} does not match the source's sha256")
 
-    return _publish(
-        lake,
-        catalog,
-        actor,
-        kind=kind,
-        extension=extension,
-        lab=lab,
-        session=session,
-        write=write,
-        verify=verify,
-        schema=schema,
-        parents=parents,
-        params=params,
-        source_sha256=None,
-        visibility=visibility,
-    )
+    extension = Path(source_path).suffix.lstrip(".").lower() or "bin"
+    return stage(lake, extension=extension, write=write, verify=verify, **asset)
+
+
+def _publish_one(lake: Lake, catalog: Catalog, actor: str, staged: StagedAsset) -> PublishedAsset:
+    return commit(lake, catalog, actor, [staged])[0]
+
+
+def publish_dataset(lake: Lake, catalog: Catalog, actor: str, ds: xr.Dataset, **asset: Any) -> PublishedAsset:
+    """Stage and commit a dataset (see :func:`stage_dataset` and :func:`stage`)."""
+    return _publish_one(lake, catalog, actor, stage_dataset(lake, ds, **asset))
+
+
+def publish_table(lake: Lake, catalog: Catalog, actor: str, table: pd.DataFrame, **asset: Any) -> PublishedAsset:
+    """Stage and commit a Parquet table (see :func:`stage_table`)."""
+    return _publish_one(lake, catalog, actor, stage_table(lake, table, **asset))
+
+
+def publish_json(lake: Lake, catalog: Catalog, actor: str, document: dict[str, Any], **asset: Any) -> PublishedAsset:
+    """Stage and commit a JSON document (see :func:`stage_json`)."""
+    return _publish_one(lake, catalog, actor, stage_json(lake, document, **asset))
+
+
+def publish_file(lake: Lake, catalog: Catalog, actor: str, source: str | Path, **asset: Any) -> PublishedAsset:
+    """Stage and commit a copy of a file (see :func:`stage_file`)."""
+    return _publish_one(lake, catalog, actor, stage_file(lake, source, **asset))
