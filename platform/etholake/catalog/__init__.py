@@ -1,10 +1,11 @@
 """The catalog: what is in the lake, who may see it, and where it came from."""
 
 from etholake.catalog.catalog import Catalog
+from etholake.catalog.model_registry import NewModel
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
 from etholake.catalog.summaries import BehaviorSummaryRows
 
-__all__ = ["AssetRecord", "BehaviorSummaryRows", "Catalog", "NewAsset", "SessionKey", "open_catalog"]
+__all__ = ["AssetRecord", "BehaviorSummaryRows", "Catalog", "NewAsset", "NewModel", "SessionKey", "open_catalog"]
 
 
 def open_catalog(url: str | None = None) -> Catalog:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased, sessionmaker
 
 from etholake.catalog import access, migrate
 from etholake.catalog.engine import create_catalog_engine
-from etholake.catalog.model_registry import ModelRegistryMixin
+from etholake.catalog.model_registry import ModelRegistryMixin, NewModel
 from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
 from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin
@@ -312,11 +312,13 @@ class Catalog(ModelRegistryMixin, SummariesMixin):
         assets: list[NewAsset],
         *,
         behavior_summaries: list[BehaviorSummaryRows] | None = None,
+        model: NewModel | None = None,
     ) -> list[AssetRecord]:
-        """Record published assets, their lineage and their summaries in one transaction.
+        """Record published assets, their lineage, summaries and model version in one transaction.
 
-        Either every asset becomes visible or none does. An asset may name an
-        earlier asset of the same call as its parent.
+        Either everything becomes visible or nothing does. An asset may name an
+        earlier asset of the same call as its parent. With ``model``, the new
+        version number is in the returned model artifact record's ``params["version"]``.
 
         Raises
         ------
@@ -330,6 +332,11 @@ class Catalog(ModelRegistryMixin, SummariesMixin):
             rows = [self._add_asset(db, actor, asset) for asset in assets]
             for summary in behavior_summaries or []:
                 self._add_behavior_summaries(db, actor, summary)
+            if model is not None:
+                version = self._add_model(db, actor, model)
+                artifact = next(row for row in rows if row.id == model.asset_id)
+                artifact.params = {**artifact.params, "version": version}
+                db.flush()
             return [self._record(db, row) for row in rows]
 
     def _add_asset(self, db: OrmSession, actor: str, asset: NewAsset) -> Asset:

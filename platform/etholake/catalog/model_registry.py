@@ -7,17 +7,30 @@ version). The artifact itself is an asset in the lake (``kind="model"``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from etholake.catalog import access
 from etholake.catalog.models import STAGES, Asset, FeatureSet, Lab, Model, Session
 from etholake.errors import EtholakeError, NotFoundError
 from etholake.names import validate_name
+
+
+@dataclass(frozen=True)
+class NewModel:
+    """A model version to register: its name, owner lab, artifact asset and feature contract."""
+
+    name: str
+    lab: str
+    asset_id: str
+    behaviors: list[str]
+    feature_set_hash: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+
 
 MODEL_COLUMNS = [
     "name",
@@ -60,48 +73,39 @@ class ModelRegistryMixin:
                 raise NotFoundError(f"no feature set with hash {hash}")
             return {"hash": row.hash, "name": row.name, "version": row.version, "spec": row.spec}
 
-    def register_model(
-        self,
-        actor: str,
-        *,
-        name: str,
-        lab: str,
-        asset_id: str,
-        behaviors: list[str],
-        feature_set_hash: str,
-        metrics: dict[str, Any] | None = None,
-    ) -> int:
-        """Record a new version of model ``name`` (stage ``candidate``); return its version number."""
-        validate_name(name, "model")
-        for attempt in range(5):
-            try:
-                with self.transaction() as db:
-                    lab_row = self._lab(db, lab)
-                    access.require_write(db, actor, lab_row)
-                    if db.get(Asset, asset_id) is None:
-                        raise NotFoundError(f"model artifact asset {asset_id} is not in the catalog")
-                    version = (db.scalar(select(func.max(Model.version)).where(Model.name == name)) or 0) + 1
-                    now = datetime.now().astimezone()
-                    db.add(
-                        Model(
-                            name=name,
-                            version=version,
-                            lab_id=lab_row.id,
-                            asset_id=asset_id,
-                            behaviors=list(behaviors),
-                            feature_set_hash=feature_set_hash,
-                            stage="candidate",
-                            metrics=metrics or {},
-                            created_by=actor,
-                            created_at=now,
-                            stage_changed_at=now,
-                        )
-                    )
-                return version
-            except IntegrityError:
-                if attempt == 4:
-                    raise
-        raise AssertionError("unreachable")
+    def register_model(self, actor: str, model: NewModel) -> int:
+        """Record a new version of a model whose artifact asset is already registered; return the version."""
+        with self.transaction() as db:
+            return self._add_model(db, actor, model)
+
+    def _add_model(self, db, actor: str, model: NewModel) -> int:
+        validate_name(model.name, "model")
+        lab_row = self._lab(db, model.lab)
+        access.require_write(db, actor, lab_row)
+        db.flush()
+        if db.get(Asset, model.asset_id) is None:
+            raise NotFoundError(f"model artifact asset {model.asset_id} is not in the catalog")
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(select(func.pg_advisory_xact_lock(func.hashtext(model.name))))
+        version = (db.scalar(select(func.max(Model.version)).where(Model.name == model.name)) or 0) + 1
+        now = datetime.now().astimezone()
+        db.add(
+            Model(
+                name=model.name,
+                version=version,
+                lab_id=lab_row.id,
+                asset_id=model.asset_id,
+                behaviors=list(model.behaviors),
+                feature_set_hash=model.feature_set_hash,
+                stage="candidate",
+                metrics=model.metrics,
+                created_by=actor,
+                created_at=now,
+                stage_changed_at=now,
+            )
+        )
+        db.flush()
+        return version
 
     def _model_query(self, db, actor: str | None):
         visible_ids = (

@@ -1,4 +1,5 @@
-"""CLI commands that run pipeline steps over the lake: ``features``."""
+"""CLI commands that run pipeline steps over the lake: ``features``, ``infer``, ``status``, ``reprocess``,
+``schedule``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from etholake.catalog import SessionKey
-from etholake.errors import EtholakeError
+from etholake.errors import ConfigError, EtholakeError
+from etholake.tables import OutputFormat, print_frame
 
 console = Console()
 
@@ -20,6 +22,12 @@ def parse_session_key(text: str) -> SessionKey:
     return SessionKey(*parts)
 
 
+def _flows():
+    from etholake.flowrun import quiet_prefect
+
+    quiet_prefect()
+
+
 def features(
     spec: str = typer.Option("default", help="Feature set: default, simba, jaaba, or a spec file."),
     lab: str | None = typer.Option(None, help="Only this lab's sessions."),
@@ -27,9 +35,7 @@ def features(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Compute a feature set for every session with pose (up-to-date sessions are skipped)."""
-    from etholake.flowrun import quiet_prefect
-
-    quiet_prefect()
+    _flows()
     from etholake.flows.features import features_flow
 
     keys = [parse_session_key(s) for s in session] or None
@@ -37,18 +43,107 @@ def features(
     table = Table("session", "features asset", "status", "frames", "frames/s")
     for outcome in outcomes:
         rate = f"{outcome.frames / outcome.seconds:,.0f}" if outcome.computed and outcome.seconds else ""
-        table.add_row(
-            str(outcome.session),
-            outcome.asset_id,
-            "computed" if outcome.computed else "up to date",
-            f"{outcome.frames:,}",
-            rate,
-        )
+        status = "computed" if outcome.computed else "up to date"
+        table.add_row(str(outcome.session), outcome.asset_id, status, f"{outcome.frames:,}", rate)
     console.print(table)
     computed = sum(o.computed for o in outcomes)
     console.print(f"{len(outcomes)} session(s): {computed} computed, {len(outcomes) - computed} already up to date")
 
 
+def _inference_table(outcomes) -> Table:
+    table = Table("session", "model", "annotations asset", "status", "frames", "bouts")
+    for outcome in outcomes:
+        status = "annotated" if outcome.computed else "up to date"
+        if outcome.features_computed:
+            status += " (features computed)"
+        table.add_row(
+            str(outcome.session),
+            f"{outcome.model} v{outcome.model_version}",
+            outcome.annotations_id,
+            status,
+            f"{outcome.frames:,}",
+            str(outcome.bouts),
+        )
+    return table
+
+
+def infer(
+    model: str = typer.Option(..., help="Registered model name."),
+    version: str = typer.Option("production", help="Model version: a number, production or latest."),
+    lab: str | None = typer.Option(None, help="Only this lab's sessions."),
+    session: list[str] = typer.Option([], help="Only these sessions (lab/subject/session); repeatable."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Annotate sessions with a model: probabilities, predictions, bouts and catalog summaries."""
+    _flows()
+    from etholake.flows.infer import infer_flow
+
+    keys = [parse_session_key(s) for s in session] or None
+    outcomes = infer_flow(model=model, version=version, sessions=keys, lab=lab, show_progress=progress)
+    console.print(_inference_table(outcomes))
+    done = sum(o.computed for o in outcomes)
+    console.print(f"{len(outcomes)} session(s): {done} annotated, {len(outcomes) - done} already up to date")
+
+
+def status(
+    lab: str | None = typer.Option(None, help="Only this lab's sessions."),
+    model: str | None = typer.Option(None, help="Only this production model."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+    stale_only: bool = typer.Option(False, "--stale", help="Only stale sessions."),
+) -> None:
+    """Per session and production model: current or stale, and why."""
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.status import session_states, status_table
+
+    frame = status_table(session_states(JobContext.from_settings(), lab=lab, model=model))
+    if stale_only:
+        frame = frame[frame["state"] == "stale"]
+    print_frame(frame, output, title="status")
+
+
+def reprocess(
+    lab: str | None = typer.Option(None, help="Only this lab's sessions."),
+    model: str | None = typer.Option(None, help="Only this production model."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Annotate exactly the stale sessions now (what the scheduled job does)."""
+    _flows()
+    from etholake.flows.reprocess import reprocess_flow
+
+    report = reprocess_flow(lab=lab, model=model, show_progress=progress)
+    if report.outcomes:
+        console.print(_inference_table(report.outcomes))
+    console.print(f"{len(report.stale)} stale session(s) annotated, {report.current} already current")
+
+
+def schedule(
+    cron: str | None = typer.Option(None, help='Cron schedule, e.g. "0 3 * * *" (03:00 every day).'),
+    interval: float | None = typer.Option(None, help="Or: seconds between runs."),
+    name: str = typer.Option("nightly", help="Deployment name."),
+    lab: str | None = typer.Option(None, help="Only this lab's sessions."),
+) -> None:
+    """Serve the reprocess flow as a Prefect deployment on a schedule (needs PREFECT_API_URL).
+
+    The command keeps running and executes each scheduled run; stop it with Ctrl-C.
+    """
+    from etholake.config import load_settings
+
+    settings = load_settings()
+    if not settings.prefect_api_url:
+        raise ConfigError("schedule needs a Prefect server: start one (`prefect server start`) and set PREFECT_API_URL")
+    if (cron is None) == (interval is None):
+        raise EtholakeError("give exactly one of --cron and --interval")
+    from etholake.flows.reprocess import reprocess_flow
+
+    parameters = {"lab": lab, "lake": settings.lake, "catalog": settings.catalog_url, "actor": settings.user}
+    console.print(
+        f"serving deployment etholake-reprocess/{name} ({cron or f'every {interval:g} s'}) "
+        f"against {settings.prefect_api_url}"
+    )
+    reprocess_flow.serve(name=name, cron=cron, interval=interval, parameters=parameters)
+
+
 def register(app: typer.Typer) -> None:
     """Add the pipeline commands to the etholake CLI."""
-    app.command()(features)
+    for command in (features, infer, status, reprocess, schedule):
+        app.command()(command)

@@ -23,7 +23,7 @@ import fsspec
 import pandas as pd
 import xarray as xr
 
-from etholake.catalog import AssetRecord, BehaviorSummaryRows, Catalog, NewAsset, SessionKey
+from etholake.catalog import AssetRecord, BehaviorSummaryRows, Catalog, NewAsset, NewModel, SessionKey
 from etholake.errors import IntegrityError
 from etholake.lake import formats
 from etholake.lake.hashing import BLOCK_SIZE, tree_sha256
@@ -105,7 +105,8 @@ def stage(
     parents
         Parent asset id -> role, for lineage.
     params
-        Parameters that made the asset (JSON-serialisable).
+        Parameters that made the asset (JSON-serialisable). Read after ``write``
+        and ``verify`` have run, so a writer may add what it learns (a hash, say).
     source_sha256
         sha256 of the external file the asset was made from.
     visibility
@@ -161,8 +162,9 @@ def commit(
     staged: list[StagedAsset],
     *,
     behavior_summaries: list[BehaviorSummaryRows] | None = None,
+    model: NewModel | None = None,
 ) -> list[PublishedAsset]:
-    """Record staged assets (and their summaries) in the catalog in one transaction.
+    """Record staged assets (and their summaries or model version) in the catalog in one transaction.
 
     If the catalog refuses, the staged files are removed and the error is raised.
     """

@@ -1,0 +1,78 @@
+"""Batch prediction of one session: probabilities in time chunks, then bouts, as one annotations dataset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+ANNOTATIONS_SCHEMA = "etholake.annotations/1"
+PREDICT_CHUNK = 1 << 16
+
+
+def predict_probability(bundle, features: xr.Dataset, chunk: int = PREDICT_CHUNK) -> xr.DataArray:
+    """Per-frame probabilities of every behavior, predicted ``chunk`` frames at a time.
+
+    Parameters
+    ----------
+    bundle
+        A :class:`etholake.models.bundle.ModelBundle` (it checks the feature names).
+    features
+        Features dataset, in memory or lazily opened from the lake.
+    chunk
+        Frames per prediction call: memory is bounded by the chunk, not the session.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 (time, behavior), NaN where no feature could be computed.
+    """
+    bundle.check_features(features)
+    pieces = [
+        bundle.predict_probability(features.isel(time=slice(start, start + chunk)).load())
+        for start in range(0, max(features.sizes["time"], 1), chunk)
+    ]
+    probability = xr.concat(pieces, dim="time") if len(pieces) > 1 else pieces[0]
+    probability.attrs["fps"] = bundle.fps or features.attrs.get("fps") or _fps(features)
+    return probability
+
+
+def _fps(features: xr.Dataset) -> float | None:
+    times = np.asarray(features["time"].values, dtype=float)
+    steps = np.diff(times[np.isfinite(times)])
+    return float(1.0 / np.median(steps)) if steps.size else None
+
+
+def annotations_dataset(
+    probability: xr.DataArray, predicted: xr.DataArray, *, model_name: str, model_version: int, model_sha256: str
+) -> xr.Dataset:
+    """The annotations asset: ``probability`` float32 and ``predicted`` bool, both (time, behavior)."""
+    return xr.Dataset(
+        {"probability": probability.astype(np.float32), "predicted": predicted.astype(bool)},
+        attrs={
+            "schema": ANNOTATIONS_SCHEMA,
+            "model_name": model_name,
+            "model_version": int(model_version),
+            "model_sha256": model_sha256,
+            "fps": probability.attrs.get("fps"),
+        },
+    )
+
+
+def annotate_session(bundle, features: xr.Dataset, *, model_name: str, model_version: int, model_sha256: str):
+    """Probabilities, post-processed predictions and bouts of one session.
+
+    Returns
+    -------
+    (annotations, bouts)
+        The annotations dataset and the bouts DataFrame (columns of
+        :data:`etholake.inference.bouts.BOUT_COLUMNS`).
+    """
+    from etholake.inference.bouts import annotate
+
+    probability = predict_probability(bundle, features)
+    predicted, bouts = annotate(probability, bundle.settings, fps=probability.attrs.get("fps"))
+    dataset = annotations_dataset(
+        probability, predicted, model_name=model_name, model_version=model_version, model_sha256=model_sha256
+    )
+    return dataset, pd.DataFrame(bouts)

@@ -1,0 +1,157 @@
+"""Job: annotate one session with a registered model (features computed first when missing or stale).
+
+Output, committed in one catalog transaction: an annotations asset (per-frame
+probability and prediction, Zarr; parents: features and model), a bouts table
+(Parquet; parent: annotations) and the per-behavior summary rows. A crash at
+any point leaves either all of them or none visible.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from etholake.catalog import BehaviorSummaryRows, SessionKey
+from etholake.jobs.context import JobContext, newest_asset, open_dataset, require_asset
+from etholake.jobs.features import session_features
+from etholake.jobs.models import load_registered_model
+from etholake.lake import commit, stage_dataset, stage_table
+
+BOUTS_SCHEMA = "etholake.bouts/1"
+
+
+@dataclass(frozen=True)
+class InferenceOutcome:
+    """What :func:`session_inference` did for one session."""
+
+    session: SessionKey
+    model: str
+    model_version: int
+    annotations_id: str
+    bouts_id: str
+    computed: bool
+    features_computed: bool
+    frames: int
+    bouts: int
+    seconds: float
+
+
+def session_inference(
+    context: JobContext, key: SessionKey, model_name: str, model_version: int | str = "production"
+) -> InferenceOutcome:
+    """Annotate the newest pose of a session with a model version, unless already done.
+
+    Parameters
+    ----------
+    context
+        Lake, catalog and user.
+    key
+        The session.
+    model_name
+        Registered model name.
+    model_version
+        A version number, ``"production"`` (default) or ``"latest"``.
+
+    Returns
+    -------
+    InferenceOutcome
+    """
+    from etholake.inference.predict import annotate_session
+    from etholake.inference.summary import behavior_summary
+
+    started = time.perf_counter()
+    key = SessionKey(*key)
+    lake = context.lake()
+    with context.catalog() as catalog:
+        bundle, model = load_registered_model(lake, catalog, context.user, model_name, model_version)
+        pose = require_asset(catalog, context.user, key, "pose")
+        feature_set = {"feature_set_hash": model["feature_set_hash"], "pose_asset": pose.id}
+        features_asset = newest_asset(catalog, context.user, key, "features", **feature_set)
+        features_computed = features_asset is None
+        if features_computed:
+            spec = catalog.feature_set(model["feature_set_hash"])["spec"]
+            session_features(context, key, spec)
+            features_asset = require_asset(catalog, context.user, key, "features", **feature_set)
+        identity = {"model_name": model["name"], "model_version": model["version"], "features_asset": features_asset.id}
+        existing = newest_asset(catalog, context.user, key, "bouts", **identity)
+        if existing is not None:
+            annotations_id = next(p for p, role in existing.parents.items() if role == "annotations")
+            return InferenceOutcome(
+                key,
+                model["name"],
+                model["version"],
+                annotations_id,
+                existing.id,
+                False,
+                False,
+                int(existing.params["frames"]),
+                int(existing.params["bouts"]),
+                time.perf_counter() - started,
+            )
+        features = open_dataset(context, features_asset)
+        model_asset = catalog.asset(context.user, model["asset_id"])
+        annotations, bouts = annotate_session(
+            bundle,
+            features,
+            model_name=model["name"],
+            model_version=model["version"],
+            model_sha256=model_asset.params["artifact_sha256"],
+        )
+        params = {
+            **identity,
+            "pose_asset": pose.id,
+            "feature_set_hash": model["feature_set_hash"],
+            "frames": int(annotations.sizes["time"]),
+            "bouts": len(bouts),
+        }
+        staged_annotations = stage_dataset(
+            lake,
+            annotations,
+            kind="annotations",
+            lab=key.lab,
+            session=key,
+            parents={features_asset.id: "features", model_asset.id: "model"},
+            params=params,
+        )
+        staged_bouts = stage_table(
+            lake,
+            bouts,
+            kind="bouts",
+            lab=key.lab,
+            session=key,
+            schema=BOUTS_SCHEMA,
+            parents={staged_annotations.id: "annotations"},
+            params=params,
+        )
+        times = np.asarray(annotations["time"].values, dtype=float)
+        fps = annotations.attrs.get("fps") or 0.0
+        duration = float(times[-1] - times[0] + (1.0 / fps if fps else 0.0)) if times.size else 0.0
+        summary = behavior_summary(
+            bouts,
+            list(bundle.behaviors),
+            session_start_s=float(times[0]) if times.size else 0.0,
+            session_duration_s=duration,
+        )
+        commit(
+            lake,
+            catalog,
+            context.user,
+            [staged_annotations, staged_bouts],
+            behavior_summaries=[
+                BehaviorSummaryRows(staged_annotations.id, summary, "model", model["name"], model["version"])
+            ],
+        )
+    return InferenceOutcome(
+        key,
+        model["name"],
+        model["version"],
+        staged_annotations.id,
+        staged_bouts.id,
+        True,
+        features_computed,
+        int(annotations.sizes["time"]),
+        len(bouts),
+        time.perf_counter() - started,
+    )
