@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """How a command prints its table."""
 
     table = "table"
