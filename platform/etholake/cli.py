@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from etholake import __version__
+from etholake.catalog import commands as catalog_commands
 from etholake.ingest import commands as ingest_commands
 from etholake.jobs import commands as job_commands
 from etholake.lake import commands as lake_commands
@@ -39,6 +40,7 @@ def main(
 lake_commands.register(app)
 ingest_commands.register(app)
 job_commands.register(app)
+catalog_commands.register(app)
 
 
 def run() -> None:

@@ -18,6 +18,7 @@ from etholake.catalog import access, migrate
 from etholake.catalog.engine import create_catalog_engine
 from etholake.catalog.model_registry import ModelRegistryMixin, NewModel
 from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
+from etholake.catalog.queries import QueriesMixin
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
 from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin
 from etholake.errors import AccessDeniedError, EtholakeError, NotFoundError
@@ -45,7 +46,7 @@ def _check_visibility(visibility: str) -> str:
     return visibility
 
 
-class Catalog(ModelRegistryMixin, SummariesMixin):
+class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
     """The etholake catalog on SQLite or PostgreSQL.
 
     Every read takes the acting user (``actor``; None = anonymous) and returns

@@ -1,0 +1,145 @@
+"""CLI commands that query the catalog: ``query sessions|units|models``, ``lineage``, ``models``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import typer
+
+from etholake.catalog import open_catalog
+from etholake.config import load_settings
+from etholake.tables import OutputFormat, print_frame
+
+query_app = typer.Typer(help="Query the catalog (visibility rules apply).", no_args_is_help=True)
+models_app = typer.Typer(help="List, inspect, promote and archive model versions.", no_args_is_help=True)
+FORMAT = typer.Option(OutputFormat.table, "--format", help="table, csv or json.")
+
+
+@query_app.command("sessions")
+def query_sessions(
+    lab: str | None = typer.Option(None, help="Only this lab."),
+    species: str | None = typer.Option(None),
+    sex: str | None = typer.Option(None),
+    genotype: str | None = typer.Option(None),
+    strain: str | None = typer.Option(None),
+    behavior: str | None = typer.Option(None, help="Only sessions where this behavior occurs."),
+    min_bouts: int | None = typer.Option(None, help="With --behavior: at least this many bouts."),
+    min_time: float | None = typer.Option(None, help="With --behavior: at least this many seconds in total."),
+    source: str = typer.Option("model", help="Behavior from 'model' annotations or 'human' labels."),
+    has_units: bool | None = typer.Option(None, "--has-units/--no-units", help="With (or without) spike units."),
+    has_calcium: bool | None = typer.Option(None, "--has-calcium/--no-calcium", help="With (or without) calcium."),
+    after: str | None = typer.Option(None, help="Started on or after this date (YYYY-MM-DD)."),
+    before: str | None = typer.Option(None, help="Started before this date (YYYY-MM-DD)."),
+    output: OutputFormat = FORMAT,
+) -> None:
+    """Sessions by lab, subject metadata, behavior, neural data and date."""
+    filters = {k: v for k, v in {"species": species, "sex": sex, "genotype": genotype, "strain": strain}.items() if v}
+    with open_catalog() as catalog:
+        frame = catalog.find_sessions(
+            load_settings().user,
+            lab=lab,
+            behavior=behavior,
+            min_bouts=min_bouts,
+            min_time_s=min_time,
+            source=source,
+            has_units=has_units,
+            has_calcium=has_calcium,
+            start_after=date.fromisoformat(after) if after else None,
+            start_before=date.fromisoformat(before) if before else None,
+            **filters,
+        )
+    print_frame(frame, output, title="sessions")
+
+
+@query_app.command("units")
+def query_units(
+    behavior: str | None = typer.Option(None, help="Modulated by this behavior."),
+    q: float | None = typer.Option(None, help="Only units with q-value below this (BH FDR)."),
+    region: str | None = typer.Option(None, help="Only units in this brain region."),
+    lab: str | None = typer.Option(None, help="Only this lab."),
+    output: OutputFormat = FORMAT,
+) -> None:
+    """Units and their behavior modulation statistics."""
+    with open_catalog() as catalog:
+        frame = catalog.find_units(load_settings().user, behavior=behavior, max_q=q, region=region, lab=lab)
+    print_frame(frame, output, title="units")
+
+
+def _models_frame(name: str | None, stage: str | None) -> pd.DataFrame:
+    with open_catalog() as catalog:
+        frame = catalog.models(load_settings().user, name=name, stage=stage)
+    f1 = [
+        {b: round(m.get(b, {}).get("f1"), 3) for b in m if isinstance(m.get(b), dict) and m[b].get("f1") is not None}
+        for m in frame["metrics"]
+    ]
+    return frame.assign(f1=f1).drop(columns=["metrics", "stage_changed_at"])
+
+
+@query_app.command("models")
+def query_models(
+    name: str | None = typer.Option(None, help="Only this model name."),
+    stage: str | None = typer.Option(None, help="candidate, production or archived."),
+    output: OutputFormat = FORMAT,
+) -> None:
+    """Model versions with their stage and held-out F1 per behavior."""
+    print_frame(_models_frame(name, stage), output, title="models")
+
+
+@models_app.command("list")
+def models_list(
+    name: str | None = typer.Option(None), stage: str | None = typer.Option(None), output: OutputFormat = FORMAT
+) -> None:
+    """Model versions with their stage and held-out F1 per behavior."""
+    print_frame(_models_frame(name, stage), output, title="models")
+
+
+@models_app.command("show")
+def models_show(name: str, version: str = typer.Argument("latest")) -> None:
+    """The model card of one version (JSON)."""
+    import json
+
+    from etholake.lake import open_lake
+    from etholake.models.registry import read_card
+
+    with open_catalog() as catalog:
+        record = catalog.model(load_settings().user, name, version)
+        asset = catalog.asset(load_settings().user, record["asset_id"])
+    lake = open_lake()
+    card = read_card(lake.uri(asset.uri), lake.storage_options)
+    card.update({"version": record["version"], "stage": record["stage"], "asset_id": record["asset_id"]})
+    typer.echo(json.dumps(card, indent=1, default=str))
+
+
+@models_app.command("promote")
+def models_promote(name: str, version: int) -> None:
+    """Make a version the production model of its name (the previous one is archived)."""
+    with open_catalog() as catalog:
+        catalog.set_model_stage(load_settings().user, name, version, "production")
+    typer.echo(f"{name} v{version} is now in production")
+
+
+@models_app.command("archive")
+def models_archive(name: str, version: int) -> None:
+    """Archive a model version."""
+    with open_catalog() as catalog:
+        catalog.set_model_stage(load_settings().user, name, version, "archived")
+    typer.echo(f"{name} v{version} archived")
+
+
+def lineage(
+    asset: str = typer.Argument(..., help="Asset id."),
+    descendants: bool = typer.Option(False, "--descendants", help="What was derived from it (default: its sources)."),
+    output: OutputFormat = FORMAT,
+) -> None:
+    """Everything an asset was derived from (or everything derived from it)."""
+    with open_catalog() as catalog:
+        frame = catalog.lineage(load_settings().user, asset, "descendants" if descendants else "ancestors")
+    print_frame(frame, output, title=f"{'descendants' if descendants else 'ancestors'} of {asset}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the catalog commands to the etholake CLI."""
+    app.add_typer(query_app, name="query")
+    app.add_typer(models_app, name="models")
+    app.command()(lineage)

@@ -1,0 +1,195 @@
+"""Catalog queries researchers ask: sessions by metadata and behavior, modulated units.
+
+Every query applies the catalog's visibility rules for the acting user, uses
+bound parameters only, and answers from catalog tables (no lake file is opened).
+Behavior criteria use each session's newest machine annotation per model (or
+the human label sets with ``source="human"``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import and_, exists, func, select
+
+from etholake.catalog import access
+from etholake.catalog.models import Asset, BehaviorSummary, Lab, Session, Subject, UnitSummary
+from etholake.errors import EtholakeError
+
+SUBJECT_FILTERS = ("species", "sex", "genotype", "strain")
+
+
+def _newest_summaries(source: str):
+    """Subquery: for each session, behavior and model, the summary of the newest annotations asset."""
+    ranked = (
+        select(
+            BehaviorSummary,
+            func.row_number()
+            .over(
+                partition_by=(BehaviorSummary.session_id, BehaviorSummary.behavior, BehaviorSummary.model_name),
+                order_by=Asset.created_at.desc(),
+            )
+            .label("rank"),
+        )
+        .join(Asset, Asset.id == BehaviorSummary.annotations_id)
+        .where(BehaviorSummary.source == source)
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.rank == 1).subquery()
+
+
+class QueriesMixin:
+    """Query methods of :class:`etholake.catalog.Catalog`."""
+
+    def find_sessions(
+        self,
+        actor: str | None,
+        *,
+        lab: str | None = None,
+        behavior: str | None = None,
+        min_bouts: int | None = None,
+        min_time_s: float | None = None,
+        source: str = "model",
+        has_units: bool | None = None,
+        has_calcium: bool | None = None,
+        start_after: date | datetime | None = None,
+        start_before: date | datetime | None = None,
+        **subject_filters: str,
+    ) -> pd.DataFrame:
+        """Sessions matching every criterion given.
+
+        Parameters
+        ----------
+        actor
+            Acting user (None: anonymous, public sessions only).
+        lab
+            Only this lab.
+        behavior
+            Only sessions where this behavior was found; with ``min_bouts`` and/or
+            ``min_time_s`` (total seconds) as thresholds (default: at least one bout).
+        source
+            ``"model"`` (machine annotations) or ``"human"`` (label sets) for the behavior criteria.
+        has_units, has_calcium
+            Require (True) or exclude (False) sessions with spike units / calcium traces.
+        start_after, start_before
+            Session start time bounds.
+        subject_filters
+            Equality on species, sex, genotype, strain.
+
+        Returns
+        -------
+        pandas.DataFrame
+            lab, subject, session, start_time, species, sex, genotype, strain, fps,
+            and with ``behavior``: bout_count, total_duration_s, model_name, model_version.
+        """
+        unknown = set(subject_filters) - set(SUBJECT_FILTERS)
+        if unknown:
+            raise EtholakeError(f"cannot filter sessions by {', '.join(sorted(unknown))}")
+        columns = [
+            Lab.name.label("lab"),
+            Subject.name.label("subject"),
+            Session.name.label("session"),
+            Session.start_time,
+            Subject.species,
+            Subject.sex,
+            Subject.genotype,
+            Subject.strain,
+            Session.fps,
+        ]
+        with self.transaction() as db:
+            query = (
+                select(*columns)
+                .join(Lab, Lab.id == Session.lab_id)
+                .join(Subject, Subject.id == Session.subject_id)
+                .where(access.visible_sessions(db, actor))
+            )
+            if lab is not None:
+                query = query.where(Lab.name == lab)
+            for name, value in subject_filters.items():
+                query = query.where(getattr(Subject, name) == value)
+            if start_after is not None:
+                query = query.where(Session.start_time >= _as_datetime(start_after))
+            if start_before is not None:
+                query = query.where(Session.start_time < _as_datetime(start_before))
+            for kind, wanted in (("units", has_units), ("calcium", has_calcium)):
+                if wanted is not None:
+                    held = exists().where(Asset.session_id == Session.id, Asset.kind == kind)
+                    query = query.where(held if wanted else ~held)
+            if behavior is not None:
+                summary = _newest_summaries(source)
+                query = query.join(
+                    summary, and_(summary.c.session_id == Session.id, summary.c.behavior == behavior)
+                ).add_columns(
+                    summary.c.bout_count,
+                    summary.c.total_duration_s,
+                    summary.c.model_name,
+                    summary.c.model_version,
+                )
+                query = query.where(summary.c.bout_count >= (1 if min_bouts is None else min_bouts))
+                if min_time_s is not None:
+                    query = query.where(summary.c.total_duration_s >= min_time_s)
+            result = db.execute(query.order_by(Lab.name, Subject.name, Session.name))
+            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+    def find_units(
+        self,
+        actor: str | None,
+        *,
+        behavior: str | None = None,
+        max_q: float | None = None,
+        region: str | None = None,
+        lab: str | None = None,
+    ) -> pd.DataFrame:
+        """Units with their modulation statistics, e.g. "modulated by attack at q < 0.05".
+
+        Parameters
+        ----------
+        behavior
+            Only statistics for this behavior.
+        max_q
+            Only units with a Benjamini-Hochberg q-value below this.
+        region
+            Only units in this brain region.
+        lab
+            Only this lab.
+        """
+        with self.transaction() as db:
+            query = (
+                select(
+                    Lab.name.label("lab"),
+                    Subject.name.label("subject"),
+                    Session.name.label("session"),
+                    UnitSummary.unit,
+                    UnitSummary.region,
+                    UnitSummary.behavior,
+                    UnitSummary.rate_in_hz,
+                    UnitSummary.rate_out_hz,
+                    UnitSummary.modulation_index,
+                    UnitSummary.p_value,
+                    UnitSummary.q_value,
+                    UnitSummary.method,
+                )
+                .join(Session, Session.id == UnitSummary.session_id)
+                .join(Lab, Lab.id == Session.lab_id)
+                .join(Subject, Subject.id == Session.subject_id)
+                .where(access.visible_sessions(db, actor))
+            )
+            if behavior is not None:
+                query = query.where(UnitSummary.behavior == behavior)
+            if max_q is not None:
+                query = query.where(UnitSummary.q_value < max_q)
+            if region is not None:
+                query = query.where(UnitSummary.region == region)
+            if lab is not None:
+                query = query.where(Lab.name == lab)
+            result = db.execute(query.order_by(UnitSummary.q_value, Lab.name, Session.name, UnitSummary.unit))
+            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise EtholakeError(f"{value.isoformat()} has no time zone")
+        return value
+    return datetime(value.year, value.month, value.day).astimezone()

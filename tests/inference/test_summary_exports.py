@@ -1,0 +1,77 @@
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from etholake.inference.exports import boris_events, simba_data_summary, simba_detailed_bouts, simba_machine_results
+from etholake.inference.summary import behavior_summary
+from etholake.schema import make_pose_dataset
+
+BOUTS = pd.DataFrame(
+    {
+        "behavior": ["attack", "attack", "sniff"],
+        "start_frame": [30, 90, 10],
+        "stop_frame": [59, 104, 19],
+        "start_time": [1.0, 3.0, 10 / 30],
+        "stop_time": [2.0, 3.5, 20 / 30],
+        "duration": [1.0, 0.5, 10 / 30],
+        "mean_probability": [0.8, 0.7, 0.9],
+        "max_probability": [0.9, 0.8, 0.95],
+    }
+)
+
+
+def test_behavior_summary_by_hand():
+    summary = behavior_summary(BOUTS, ["attack", "sniff", "mount"], session_start_s=0.0, session_duration_s=10.0)
+    attack, sniff, mount = (summary.iloc[i] for i in range(3))
+    assert attack["bout_count"] == 2
+    assert attack["total_duration_s"] == pytest.approx(1.5)
+    assert attack["mean_duration_s"] == pytest.approx(0.75)
+    assert attack["percent_of_session"] == pytest.approx(15.0)
+    assert attack["latency_s"] == pytest.approx(1.0)
+    assert attack["mean_interval_s"] == pytest.approx(1.0)
+    assert sniff["bout_count"] == 1 and np.isnan(sniff["mean_interval_s"])
+    assert mount["bout_count"] == 0 and mount["total_duration_s"] == 0 and np.isnan(mount["latency_s"])
+
+
+def test_simba_descriptive_statistics_and_detailed_bouts_use_simba_columns():
+    summary = simba_data_summary(BOUTS, ["attack"], "video1", session_duration_s=10.0)
+    assert list(summary.columns) == [
+        "VIDEO", "attack - Event count", "attack - First occurrence (s)", "attack - Mean event duration (s)",
+        "attack - Mean event interval (s)", "attack - Median event duration (s)", "attack - Median event interval (s)",
+        "attack - Total event duration (% of session)", "attack - Total event duration (s)",
+    ]
+    assert summary.iloc[0]["attack - Event count"] == 2
+    assert summary.iloc[0]["attack - Total event duration (% of session)"] == 15.0
+    detailed = simba_detailed_bouts(BOUTS, "video1")
+    assert list(detailed.columns) == ["Video", "Event", "Start_time", "End Time", "Start_frame", "End_frame", "Bout_time"]
+    assert detailed["Event"].tolist() == ["attack", "attack", "sniff"]
+
+
+def test_simba_machine_results_columns():
+    position = np.arange(3 * 2 * 2 * 2, dtype=np.float32).reshape(3, 2, 2, 2)
+    pose = make_pose_dataset(position, confidence=np.full((3, 2, 2), 0.9), keypoints=["Nose", "Tail"],
+                             individuals=["a", "b"], fps=30.0)
+    annotations = xr.Dataset(
+        {"probability": (("time", "behavior"), np.array([[0.1], [0.7], [0.8]], np.float32)),
+         "predicted": (("time", "behavior"), np.array([[False], [True], [True]]))},
+        coords={"time": pose["time"].values, "frame": ("time", [0, 1, 2]), "behavior": ["attack"]},
+    )
+    table = simba_machine_results(pose, annotations)
+    assert list(table.columns[:3]) == ["Nose_1_x", "Nose_1_y", "Nose_1_p"]
+    assert list(table.columns[-2:]) == ["Probability_attack", "attack"]
+    assert table["attack"].tolist() == [0, 1, 1]
+    assert table["Tail_2_y"].tolist() == position[:, 1, 1, 1].tolist()
+
+
+def test_boris_export_reads_back_with_the_boris_reader(tmp_path):
+    from etholake.io.labels import read_labels
+
+    events = boris_events(BOUTS, observation="video1", media_file="video1.mp4", fps=30.0, media_duration_s=10.0)
+    assert events["Behavior type"].tolist().count("START") == 3
+    path = tmp_path / "events.csv"
+    events.to_csv(path, index=False)
+    labels = read_labels(path, format="boris", annotator="model")
+    attack = labels["label"].sel(behavior="attack").values
+    assert attack.sum() == 30 + 15
+    assert attack[30] == 1 and attack[59] == 1 and attack[60] == 0 and attack[104] == 1 and attack[105] == 0
