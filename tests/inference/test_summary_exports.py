@@ -37,24 +37,41 @@ def test_behavior_summary_by_hand():
 def test_simba_descriptive_statistics_and_detailed_bouts_use_simba_columns():
     summary = simba_data_summary(BOUTS, ["attack"], "video1", session_duration_s=10.0)
     assert list(summary.columns) == [
-        "VIDEO", "attack - Event count", "attack - First occurrence (s)", "attack - Mean event duration (s)",
-        "attack - Mean event interval (s)", "attack - Median event duration (s)", "attack - Median event interval (s)",
-        "attack - Total event duration (% of session)", "attack - Total event duration (s)",
+        "VIDEO",
+        "attack - Event count",
+        "attack - First occurrence (s)",
+        "attack - Mean event duration (s)",
+        "attack - Mean event interval (s)",
+        "attack - Median event duration (s)",
+        "attack - Median event interval (s)",
+        "attack - Total event duration (% of session)",
+        "attack - Total event duration (s)",
     ]
     assert summary.iloc[0]["attack - Event count"] == 2
     assert summary.iloc[0]["attack - Total event duration (% of session)"] == 15.0
     detailed = simba_detailed_bouts(BOUTS, "video1")
-    assert list(detailed.columns) == ["Video", "Event", "Start_time", "End Time", "Start_frame", "End_frame", "Bout_time"]
+    assert list(detailed.columns) == [
+        "Video",
+        "Event",
+        "Start_time",
+        "End Time",
+        "Start_frame",
+        "End_frame",
+        "Bout_time",
+    ]
     assert detailed["Event"].tolist() == ["attack", "attack", "sniff"]
 
 
 def test_simba_machine_results_columns():
     position = np.arange(3 * 2 * 2 * 2, dtype=np.float32).reshape(3, 2, 2, 2)
-    pose = make_pose_dataset(position, confidence=np.full((3, 2, 2), 0.9), keypoints=["Nose", "Tail"],
-                             individuals=["a", "b"], fps=30.0)
+    pose = make_pose_dataset(
+        position, confidence=np.full((3, 2, 2), 0.9), keypoints=["Nose", "Tail"], individuals=["a", "b"], fps=30.0
+    )
     annotations = xr.Dataset(
-        {"probability": (("time", "behavior"), np.array([[0.1], [0.7], [0.8]], np.float32)),
-         "predicted": (("time", "behavior"), np.array([[False], [True], [True]]))},
+        {
+            "probability": (("time", "behavior"), np.array([[0.1], [0.7], [0.8]], np.float32)),
+            "predicted": (("time", "behavior"), np.array([[False], [True], [True]])),
+        },
         coords={"time": pose["time"].values, "frame": ("time", [0, 1, 2]), "behavior": ["attack"]},
     )
     table = simba_machine_results(pose, annotations)

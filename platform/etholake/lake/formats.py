@@ -48,6 +48,7 @@ def prepare_dataset(ds: xr.Dataset, time_chunk: int = TIME_CHUNK) -> tuple[xr.Da
         variable.attrs = _plain_attrs(variable.attrs)
         if variable.dtype.kind in "UST":
             ds[name] = variable.astype(object)
+
     encoding: dict[str, dict] = {}
     for name, variable in ds.variables.items():
         chunks = tuple(
@@ -62,6 +63,9 @@ def prepare_dataset(ds: xr.Dataset, time_chunk: int = TIME_CHUNK) -> tuple[xr.Da
         variable.encoding = {}
     if ds.chunks and "time" in ds.dims:
         ds = ds.chunk({"time": min(time_chunk, max(ds.sizes["time"], 1))})
+        for name, variable in ds.variables.items():
+            if variable.dtype.kind == "O" and variable.chunks is not None:
+                ds[name] = variable.compute()
     return ds, encoding
 
 

@@ -169,7 +169,9 @@ def commit(
     If the catalog refuses, the staged files are removed and the error is raised.
     """
     try:
-        records = catalog.register_assets(actor, [s.asset for s in staged], behavior_summaries=behavior_summaries)
+        records = catalog.register_assets(
+            actor, [s.asset for s in staged], behavior_summaries=behavior_summaries, model=model
+        )
     except BaseException:
         for item in staged:
             _discard(lake, item.relative)

@@ -1,0 +1,100 @@
+"""Features, inference and staleness jobs on a small lake (jobs called directly, no Prefect)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from pipeline_helpers import add_sessions, contact_truth, synthetic_pose, train_contact_model
+
+from etholake.catalog import Catalog, SessionKey
+from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.jobs.features import session_features
+from etholake.jobs.inference import session_inference
+from etholake.jobs.models import publish_model
+from etholake.jobs.status import session_states
+from etholake.lake import find_orphans, open_lake, publish_dataset
+from etholake.lake.formats import read_parquet
+
+KEYS = [SessionKey("labA", "m1", f"s{i}") for i in range(3)]
+
+
+@pytest.fixture
+def lake_with_model(tmp_path):
+    context = JobContext(str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}", "alice")
+    lake = open_lake(context.lake_url)
+    with Catalog(context.catalog_url) as catalog:
+        add_sessions(lake, catalog, "alice", "labA", [k.session for k in KEYS])
+        outcomes = [session_features(context, key, "default") for key in KEYS[:2]]
+        features = [open_dataset(context, catalog.asset("alice", o.asset_id)).load() for o in outcomes]
+        bundle = train_contact_model(features, [synthetic_pose(seed=i) for i in range(2)], "contact")
+        asset_id, version = publish_model(
+            lake, catalog, "alice", bundle, lab="labA", parents={o.asset_id: "features" for o in outcomes}
+        )
+        catalog.set_model_stage("alice", "contact", version, "production")
+    return context, lake, asset_id
+
+
+def test_features_are_computed_once_per_pose_and_spec(lake_with_model):
+    context, _, _ = lake_with_model
+    again = session_features(context, KEYS[0], "default")
+    assert not again.computed
+    other = session_features(context, KEYS[0], "simba")
+    assert other.computed and other.asset_id != again.asset_id
+
+
+def test_inference_publishes_annotations_bouts_and_summaries_once(lake_with_model):
+    context, lake, model_asset = lake_with_model
+    outcome = session_inference(context, KEYS[2], "contact")
+    assert outcome.computed and outcome.features_computed and outcome.model_version == 1
+    with Catalog(context.catalog_url) as catalog:
+        annotations = catalog.asset("alice", outcome.annotations_id)
+        bouts_asset = catalog.asset("alice", outcome.bouts_id)
+        assert set(annotations.parents.values()) == {"features", "model"}
+        assert model_asset in annotations.parents
+        assert bouts_asset.parents == {annotations.id: "annotations"}
+        ancestors = catalog.lineage("alice", bouts_asset.id)
+        assert set(ancestors["kind"]) == {"annotations", "features", "model", "pose"}
+        summary = catalog.behavior_summaries("alice")
+        assert summary["session"].tolist() == ["s2"] and summary["model_version"].tolist() == [1]
+        dataset = open_dataset(context, annotations)
+        bouts = read_parquet(lake.fs, lake.path(bouts_asset.uri))
+        assert int(summary["bout_count"].iloc[0]) == len(bouts) > 0
+        truth = contact_truth(synthetic_pose(seed=2))
+        predicted = dataset["predicted"].sel(behavior="contact").values
+        assert (predicted == truth.astype(bool)).mean() > 0.9
+        assert dataset["probability"].dtype == np.float32
+        again = session_inference(context, KEYS[2], "contact")
+        assert not again.computed and again.bouts_id == outcome.bouts_id
+        assert len(catalog.assets("alice", kind="annotations")) == 1
+        assert find_orphans(lake, catalog) == []
+
+
+def test_status_names_the_reason_a_session_is_stale(lake_with_model):
+    context, lake, _ = lake_with_model
+    states = {s.session: s for s in session_states(context)}
+    assert {s.reason for s in states.values()} == {"never annotated"}
+    for key in KEYS:
+        session_inference(context, key, "contact")
+    assert all(s.current for s in session_states(context))
+    with Catalog(context.catalog_url) as catalog:
+        publish_dataset(
+            lake,
+            catalog,
+            "alice",
+            synthetic_pose(seed=9),
+            kind="pose",
+            lab="labA",
+            session=KEYS[0],
+            params={"identity": "pose"},
+        )
+        states = {s.session: s for s in session_states(context)}
+        assert states[KEYS[0]].reason == "new pose version" and states[KEYS[1]].current
+        features = [open_dataset(context, require_asset(catalog, "alice", k, "features")).load() for k in KEYS[1:]]
+        bundle = train_contact_model(features, [synthetic_pose(seed=i) for i in (1, 2)], "contact")
+        _, version = publish_model(lake, catalog, "alice", bundle, lab="labA")
+        catalog.set_model_stage("alice", "contact", version, "production")
+        assert catalog.models("alice", name="contact")["stage"].tolist() == ["production", "archived"]
+    reasons = {s.session: s.reason for s in session_states(context)}
+    assert reasons[KEYS[1]] == "new production model (v1 -> v2)"
+    assert reasons[KEYS[0]] == "new production model (v1 -> v2); new pose version"
+    frame = pd.DataFrame([vars(s) for s in session_states(context)])
+    assert not frame["current"].any()
