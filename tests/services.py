@@ -171,3 +171,48 @@ def dask_cluster(n_workers: int = 2) -> Iterator[str]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def prefect_server() -> Iterator[dict[str, str]]:
+    """Start ``prefect server start`` on loopback with its own PREFECT_HOME; yield the client environment."""
+    import urllib.request
+
+    home = Path(tempfile.mkdtemp(prefix="etholake-prefect-server-"))
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    environment.pop("PREFECT_API_URL", None)
+    prefect = Path(sys.executable).with_name("prefect")
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("prefect server did not start") from None
+                time.sleep(0.5)
+        yield {"PREFECT_API_URL": api, "PREFECT_HOME": str(home)}
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        shutil.rmtree(home, ignore_errors=True)

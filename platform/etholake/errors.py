@@ -52,3 +52,20 @@ class IntegrityError(EtholakeError):
 
 class ConfigError(EtholakeError):
     """The configuration is invalid or a configured service is unreachable."""
+
+
+class DuplicateAssetError(EtholakeError):
+    """An asset with the same ``unique_key`` is already recorded (another run made it first).
+
+    Attributes
+    ----------
+    unique_key
+        The key both assets claimed.
+    existing_id
+        The id of the asset already in the catalog.
+    """
+
+    def __init__(self, unique_key: str, existing_id: str) -> None:
+        self.unique_key = unique_key
+        self.existing_id = existing_id
+        super().__init__(f"asset {existing_id} already holds {unique_key}")

@@ -98,3 +98,17 @@ def test_status_names_the_reason_a_session_is_stale(lake_with_model):
     assert reasons[KEYS[0]] == "new production model (v1 -> v2); new pose version"
     frame = pd.DataFrame([vars(s) for s in session_states(context)])
     assert not frame["current"].any()
+
+
+def test_concurrent_runs_record_one_result(lake_with_model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    context, lake, _ = lake_with_model
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = list(pool.map(lambda _: session_inference(context, KEYS[2], "contact"), range(3)))
+    assert len({o.bouts_id for o in outcomes}) == 1
+    with Catalog(context.catalog_url) as catalog:
+        assert len(catalog.assets("alice", kind="bouts")) == 1
+        assert len(catalog.assets("alice", kind="annotations")) == 1
+        assert len(catalog.assets("alice", kind="features", session=KEYS[2])) == 1
+        assert find_orphans(lake, catalog) == []

@@ -91,9 +91,7 @@ def test_a_bad_manifest_writes_nothing(tmp_path, flow_env, shared_data):
     assert not (tmp_path / "lake" / "labs").exists()
 
 
-def test_a_corrupt_file_fails_its_session_only_and_a_changed_file_makes_a_new_version(
-    tmp_path, flow_env, shared_data
-):
+def test_a_corrupt_file_fails_its_session_only_and_a_changed_file_makes_a_new_version(tmp_path, flow_env, shared_data):
     from etholake.flows.ingest import ingest_flow
 
     source = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, and_, func, inspect, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased, sessionmaker
 
@@ -21,7 +22,7 @@ from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab
 from etholake.catalog.queries import QueriesMixin
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
 from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin
-from etholake.errors import AccessDeniedError, EtholakeError, NotFoundError
+from etholake.errors import AccessDeniedError, DuplicateAssetError, EtholakeError, NotFoundError
 from etholake.names import validate_name
 
 SUBJECT_FIELDS = ("species", "sex", "age", "date_of_birth", "genotype", "strain", "description")
@@ -364,12 +365,22 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
             session_id=session_id,
             visibility=asset.visibility,
             source_sha256=asset.source_sha256,
+            unique_key=asset.unique_key,
             params=asset.params,
             created_by=actor,
             created_at=datetime.now().astimezone(),
         )
+        if asset.unique_key is not None:
+            existing = db.scalar(select(Asset.id).where(Asset.unique_key == asset.unique_key))
+            if existing is not None:
+                raise DuplicateAssetError(asset.unique_key, existing)
         db.add(row)
-        db.flush()
+        try:
+            db.flush()
+        except IntegrityError as error:
+            if asset.unique_key is None:
+                raise
+            raise DuplicateAssetError(asset.unique_key, "(recorded concurrently)") from error
         for parent, role in asset.parents.items():
             db.add(AssetParent(child_id=asset.id, parent_id=parent, role=role))
         db.flush()
@@ -446,6 +457,12 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
                 query = query.where(Asset.source_sha256 == source_sha256)
             rows = db.scalars(query.order_by(Asset.created_at.desc(), Asset.id)).all()
             return [self._record(db, row) for row in rows]
+
+    def asset_by_key(self, actor: str | None, unique_key: str) -> AssetRecord | None:
+        """The asset holding ``unique_key``, if any (and visible to ``actor``)."""
+        with self.transaction() as db:
+            row = db.scalar(self._visible_asset_query(db, actor).where(Asset.unique_key == unique_key))
+            return None if row is None else self._record(db, row)
 
     def lineage(self, actor: str | None, asset_id: str, direction: str = "ancestors") -> pd.DataFrame:
         """Every asset ``asset_id`` was derived from (``ancestors``) or that derives from it (``descendants``).

@@ -149,7 +149,9 @@ class Asset(Base):
     """An immutable stored object: a Zarr store, a Parquet table, a JSON document or a file.
 
     ``uri`` is relative to the lake root when ``in_lake`` is true (so a lake can
-    move), or an absolute URL for files referenced in place.
+    move), or an absolute URL for files referenced in place. ``unique_key``, when
+    set, names what the asset is the result of (``bouts:<features>:<model>:<version>``),
+    so two concurrent runs cannot both record the same result.
     """
 
     __tablename__ = "assets"
@@ -157,6 +159,7 @@ class Asset(Base):
         CheckConstraint(f"visibility IN {VISIBILITIES}", name="ck_asset_visibility"),
         Index("ix_assets_session_kind", "session_id", "kind"),
         Index("ix_assets_source_sha256", "source_sha256"),
+        UniqueConstraint("unique_key", name="uq_assets_unique_key"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -172,6 +175,7 @@ class Asset(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     source_sha256: Mapped[str | None] = mapped_column(String(64))
+    unique_key: Mapped[str | None] = mapped_column(String(255))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[str | None] = mapped_column(NAME)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -35,6 +35,7 @@ class NewAsset:
     schema_version: int | None = None
     visibility: str = "private"
     source_sha256: str | None = None
+    unique_key: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     parents: dict[str, str] = field(default_factory=dict)
 

@@ -124,7 +124,8 @@ def schedule(
 ) -> None:
     """Serve the reprocess flow as a Prefect deployment on a schedule (needs PREFECT_API_URL).
 
-    The command keeps running and executes each scheduled run; stop it with Ctrl-C.
+    The command keeps running and executes each scheduled run, one at a time
+    (a run still going when the next is due delays it); stop it with Ctrl-C.
     """
     from etholake.config import load_settings
 
@@ -140,7 +141,7 @@ def schedule(
         f"serving deployment etholake-reprocess/{name} ({cron or f'every {interval:g} s'}) "
         f"against {settings.prefect_api_url}"
     )
-    reprocess_flow.serve(name=name, cron=cron, interval=interval, parameters=parameters)
+    reprocess_flow.serve(name=name, cron=cron, interval=interval, parameters=parameters, limit=1)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import dask
 
 from etholake.catalog import SessionKey
-from etholake.jobs.context import JobContext, newest_asset, open_dataset, require_asset
+from etholake.errors import DuplicateAssetError
+from etholake.jobs.context import JobContext, open_dataset, require_asset
 from etholake.lake import publish_dataset
 
 
@@ -57,30 +58,34 @@ def session_features(context: JobContext, key: SessionKey, spec: str | dict[str,
     with context.catalog() as catalog:
         catalog.register_feature_set(feature_set.sha256, feature_set.name, feature_set.version, feature_set.content)
         pose_asset = require_asset(catalog, context.user, key, "pose")
-        existing = newest_asset(
-            catalog, context.user, key, "features", feature_set_hash=feature_set.sha256, pose_asset=pose_asset.id
-        )
+        unique_key = f"features:{pose_asset.id}:{feature_set.sha256}"
+        existing = catalog.asset_by_key(context.user, unique_key)
         if existing is not None:
-            return FeaturesOutcome(key, existing.id, False, int(existing.params.get("frames", 0)), 0.0)
+            return FeaturesOutcome(key, existing.id, False, int(existing.params["frames"]), 0.0)
         pose = open_dataset(context, pose_asset)
         features = compute_features(pose, feature_set)
         with dask.config.set(scheduler="synchronous"):
-            published = publish_dataset(
-                context.lake(),
-                catalog,
-                context.user,
-                features,
-                kind="features",
-                lab=key.lab,
-                session=key,
-                parents={pose_asset.id: "pose"},
-                params={
-                    "feature_set": feature_set.name,
-                    "feature_set_version": feature_set.version,
-                    "feature_set_hash": feature_set.sha256,
-                    "pose_asset": pose_asset.id,
-                    "frames": int(features.sizes["time"]),
-                    "n_features": int(features.sizes["feature"]),
-                },
-            )
+            try:
+                published = publish_dataset(
+                    context.lake(),
+                    catalog,
+                    context.user,
+                    features,
+                    kind="features",
+                    lab=key.lab,
+                    session=key,
+                    parents={pose_asset.id: "pose"},
+                    params={
+                        "feature_set": feature_set.name,
+                        "feature_set_version": feature_set.version,
+                        "feature_set_hash": feature_set.sha256,
+                        "pose_asset": pose_asset.id,
+                        "frames": int(features.sizes["time"]),
+                        "n_features": int(features.sizes["feature"]),
+                    },
+                    unique_key=unique_key,
+                )
+            except DuplicateAssetError:
+                existing = catalog.asset_by_key(context.user, unique_key)
+                return FeaturesOutcome(key, existing.id, False, int(existing.params["frames"]), 0.0)
     return FeaturesOutcome(key, published.id, True, int(features.sizes["time"]), time.perf_counter() - started)

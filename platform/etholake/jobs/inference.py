@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from etholake.catalog import BehaviorSummaryRows, SessionKey
+from etholake.catalog import AssetRecord, BehaviorSummaryRows, SessionKey
+from etholake.errors import DuplicateAssetError
 from etholake.jobs.context import JobContext, newest_asset, open_dataset, require_asset
 from etholake.jobs.features import session_features
 from etholake.jobs.models import load_registered_model
@@ -36,6 +37,22 @@ class InferenceOutcome:
     frames: int
     bouts: int
     seconds: float
+
+
+def _existing_outcome(key: SessionKey, model: dict, bouts: AssetRecord, started: float) -> InferenceOutcome:
+    annotations_id = next(parent for parent, role in bouts.parents.items() if role == "annotations")
+    return InferenceOutcome(
+        key,
+        model["name"],
+        model["version"],
+        annotations_id,
+        bouts.id,
+        False,
+        False,
+        int(bouts.params["frames"]),
+        int(bouts.params["bouts"]),
+        time.perf_counter() - started,
+    )
 
 
 def session_inference(
@@ -75,21 +92,10 @@ def session_inference(
             session_features(context, key, spec)
             features_asset = require_asset(catalog, context.user, key, "features", **feature_set)
         identity = {"model_name": model["name"], "model_version": model["version"], "features_asset": features_asset.id}
-        existing = newest_asset(catalog, context.user, key, "bouts", **identity)
+        bouts_key = f"bouts:{features_asset.id}:{model['name']}:{model['version']}"
+        existing = catalog.asset_by_key(context.user, bouts_key)
         if existing is not None:
-            annotations_id = next(p for p, role in existing.parents.items() if role == "annotations")
-            return InferenceOutcome(
-                key,
-                model["name"],
-                model["version"],
-                annotations_id,
-                existing.id,
-                False,
-                False,
-                int(existing.params["frames"]),
-                int(existing.params["bouts"]),
-                time.perf_counter() - started,
-            )
+            return _existing_outcome(key, model, existing, started)
         features = open_dataset(context, features_asset)
         model_asset = catalog.asset(context.user, model["asset_id"])
         annotations, bouts = annotate_session(
@@ -114,6 +120,7 @@ def session_inference(
             session=key,
             parents={features_asset.id: "features", model_asset.id: "model"},
             params=params,
+            unique_key=bouts_key.replace("bouts:", "annotations:", 1),
         )
         staged_bouts = stage_table(
             lake,
@@ -124,6 +131,7 @@ def session_inference(
             schema=BOUTS_SCHEMA,
             parents={staged_annotations.id: "annotations"},
             params=params,
+            unique_key=bouts_key,
         )
         times = np.asarray(annotations["time"].values, dtype=float)
         fps = annotations.attrs.get("fps") or 0.0
@@ -134,15 +142,11 @@ def session_inference(
             session_start_s=float(times[0]) if times.size else 0.0,
             session_duration_s=duration,
         )
-        commit(
-            lake,
-            catalog,
-            context.user,
-            [staged_annotations, staged_bouts],
-            behavior_summaries=[
-                BehaviorSummaryRows(staged_annotations.id, summary, "model", model["name"], model["version"])
-            ],
-        )
+        summaries = [BehaviorSummaryRows(staged_annotations.id, summary, "model", model["name"], model["version"])]
+        try:
+            commit(lake, catalog, context.user, [staged_annotations, staged_bouts], behavior_summaries=summaries)
+        except DuplicateAssetError:
+            return _existing_outcome(key, model, catalog.asset_by_key(context.user, bouts_key), started)
     return InferenceOutcome(
         key,
         model["name"],

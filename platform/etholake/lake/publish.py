@@ -84,6 +84,7 @@ def stage(
     parents: dict[str, str] | None = None,
     params: dict[str, Any] | None = None,
     source_sha256: str | None = None,
+    unique_key: str | None = None,
     visibility: str = "private",
 ) -> StagedAsset:
     """Write and verify an asset under a new id with the given writer and verifier.
@@ -109,6 +110,10 @@ def stage(
         and ``verify`` have run, so a writer may add what it learns (a hash, say).
     source_sha256
         sha256 of the external file the asset was made from.
+    unique_key
+        Names the result this asset is (``features:<pose id>:<spec hash>``); the
+        commit fails with :class:`~etholake.errors.DuplicateAssetError` if another
+        asset already holds it, so concurrent runs cannot record a result twice.
     visibility
         For assets without a session: private, shared or public.
 
@@ -149,6 +154,7 @@ def stage(
         schema_version=schema_version,
         visibility=visibility,
         source_sha256=source_sha256,
+        unique_key=unique_key,
         params=json.loads(json.dumps(params or {}, default=str)),
         parents=dict(parents or {}),
     )
