@@ -112,3 +112,34 @@ def test_concurrent_runs_record_one_result(lake_with_model):
         assert len(catalog.assets("alice", kind="annotations")) == 1
         assert len(catalog.assets("alice", kind="features", session=KEYS[2])) == 1
         assert find_orphans(lake, catalog) == []
+
+
+@pytest.mark.parametrize("format", ["simba", "simba-summary", "simba-bouts", "boris", "bouts-csv"])
+def test_annotation_exports(lake_with_model, tmp_path, format):
+    from etholake.jobs.export import export_session_annotations
+
+    context, _, _ = lake_with_model
+    outcome = session_inference(context, KEYS[2], "contact")
+    table = pd.read_csv(export_session_annotations(context, KEYS[2], tmp_path / f"{format}.csv", format))
+    expected_column = {
+        "simba": "Probability_contact",
+        "simba-summary": "contact - Event count",
+        "simba-bouts": "Bout_time",
+        "boris": "Behavior type",
+        "bouts-csv": "mean_probability",
+    }[format]
+    assert expected_column in table.columns
+    if format == "simba":
+        assert len(table) == outcome.frames and "nose_2_x" in table.columns
+    if format == "simba-summary":
+        assert table["contact - Event count"].iloc[0] == outcome.bouts
+
+
+def test_pose_export_round_trip(lake_with_model, tmp_path):
+    from etholake.io import read_pose
+    from etholake.jobs.export import export_session_pose
+
+    context, _, _ = lake_with_model
+    written = export_session_pose(context, KEYS[0], tmp_path / "pose.h5", "dlc")
+    back = read_pose(written, fps=30.0)
+    np.testing.assert_allclose(back["position"].values, synthetic_pose(seed=0)["position"].values, rtol=1e-6)

@@ -144,7 +144,42 @@ def schedule(
     reprocess_flow.serve(name=name, cron=cron, interval=interval, parameters=parameters, limit=1)
 
 
+export_app = typer.Typer(help="Export a session's current assets to other tools' formats.", no_args_is_help=True)
+
+
+@export_app.command("pose")
+def export_pose_command(
+    session: str = typer.Argument(..., help="lab/subject/session"),
+    output: str = typer.Option(..., "-o", "--output", help="Output file."),
+    format: str = typer.Option(..., "--format", help="dlc (.h5 or .csv), sleap, nwb or netcdf."),
+) -> None:
+    """Export a session's pose (DeepLabCut, SLEAP analysis, NWB ndx-pose, movement netCDF)."""
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.export import export_session_pose
+
+    written = export_session_pose(JobContext.from_settings(), parse_session_key(session), output, format)
+    console.print(f"wrote {written}")
+
+
+@export_app.command("annotations")
+def export_annotations_command(
+    session: str = typer.Argument(..., help="lab/subject/session"),
+    output: str = typer.Option(..., "-o", "--output", help="Output CSV file."),
+    format: str = typer.Option("simba", "--format", help="simba, simba-summary, simba-bouts, boris or bouts-csv."),
+    model: str | None = typer.Option(None, help="Annotations of this model (default: the newest)."),
+) -> None:
+    """Export a session's machine annotations (SimBA machine_results / statistics, BORIS events, bouts)."""
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.export import export_session_annotations
+
+    written = export_session_annotations(
+        JobContext.from_settings(), parse_session_key(session), output, format, model=model
+    )
+    console.print(f"wrote {written}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the pipeline commands to the etholake CLI."""
     for command in (features, infer, status, reprocess, schedule):
         app.command()(command)
+    app.add_typer(export_app, name="export")

@@ -1,0 +1,81 @@
+"""Exports of a session's current assets to the field's formats (pose files, SimBA and BORIS tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etholake.catalog import SessionKey
+from etholake.errors import EtholakeError, NotFoundError
+from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.lake.formats import read_parquet
+
+ANNOTATION_FORMATS = ("simba", "simba-summary", "simba-bouts", "boris", "bouts-csv")
+
+
+def export_session_pose(context: JobContext, key: SessionKey, path: str | Path, format: str) -> Path:
+    """Write the session's newest pose asset as DeepLabCut, SLEAP, NWB or movement netCDF."""
+    from etholake.io.export import export_pose
+
+    with context.catalog() as catalog:
+        asset = require_asset(catalog, context.user, SessionKey(*key), "pose")
+    pose = open_dataset(context, asset).load()
+    return export_pose(pose, path, format)
+
+
+def _current_bouts(context: JobContext, key: SessionKey, model: str | None):
+    with context.catalog() as catalog:
+        candidates = catalog.assets(context.user, kind="bouts", session=key)
+        if model is not None:
+            candidates = [a for a in candidates if a.params.get("model_name") == model]
+        if not candidates:
+            raise NotFoundError(f"session {key} has no machine annotations" + (f" by model {model!r}" if model else ""))
+        bouts_asset = candidates[0]
+        annotations_id = next(p for p, role in bouts_asset.parents.items() if role == "annotations")
+        annotations = catalog.asset(context.user, annotations_id)
+        pose = require_asset(catalog, context.user, key, "pose")
+    lake = context.lake()
+    return read_parquet(lake.fs, lake.path(bouts_asset.uri)), open_dataset(context, annotations).load(), pose
+
+
+def export_session_annotations(
+    context: JobContext, key: SessionKey, path: str | Path, format: str, model: str | None = None
+) -> Path:
+    """Write a session's newest machine annotations for another tool.
+
+    Parameters
+    ----------
+    format
+        ``simba`` (machine_results CSV), ``simba-summary`` (descriptive statistics),
+        ``simba-bouts`` (detailed bout table), ``boris`` (BORIS tabular events) or
+        ``bouts-csv`` (etholake's bouts table).
+    model
+        Which model's annotations (default: the newest of any model).
+    """
+    from etholake.inference import exports
+
+    if format not in ANNOTATION_FORMATS:
+        raise EtholakeError(f"unknown annotations export format {format!r}; known: {', '.join(ANNOTATION_FORMATS)}")
+    key = SessionKey(*key)
+    bouts, annotations, pose_asset = _current_bouts(context, key, model)
+    behaviors = [str(b) for b in annotations["behavior"].values]
+    times = np.asarray(annotations["time"].values, dtype=float)
+    fps = float(annotations.attrs.get("fps") or 0.0)
+    duration = float(times[-1] - times[0] + 1.0 / fps) if times.size and fps else 0.0
+    path = Path(path)
+    if format == "simba":
+        table = exports.simba_machine_results(open_dataset(context, pose_asset).load(), annotations)
+        table.to_csv(path)
+        return path
+    tables: dict[str, pd.DataFrame] = {
+        "simba-summary": lambda: exports.simba_data_summary(bouts, behaviors, key.session, duration),
+        "simba-bouts": lambda: exports.simba_detailed_bouts(bouts, key.session),
+        "boris": lambda: exports.boris_events(
+            bouts, observation=key.session, media_file=f"{key.session}.mp4", fps=fps, media_duration_s=duration
+        ),
+        "bouts-csv": lambda: bouts,
+    }
+    tables[format]().to_csv(path, index=False)
+    return path
