@@ -3,9 +3,18 @@
 from etholake.catalog.catalog import Catalog
 from etholake.catalog.model_registry import NewModel
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
-from etholake.catalog.summaries import BehaviorSummaryRows
+from etholake.catalog.summaries import BehaviorSummaryRows, UnitSummaryRows
 
-__all__ = ["AssetRecord", "BehaviorSummaryRows", "Catalog", "NewAsset", "NewModel", "SessionKey", "open_catalog"]
+__all__ = [
+    "AssetRecord",
+    "BehaviorSummaryRows",
+    "Catalog",
+    "NewAsset",
+    "NewModel",
+    "SessionKey",
+    "UnitSummaryRows",
+    "open_catalog",
+]
 
 
 def open_catalog(url: str | None = None) -> Catalog:

@@ -21,7 +21,7 @@ from etholake.catalog.model_registry import ModelRegistryMixin, NewModel
 from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
 from etholake.catalog.queries import QueriesMixin
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
-from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin
+from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin, UnitSummaryRows
 from etholake.errors import AccessDeniedError, DuplicateAssetError, EtholakeError, NotFoundError
 from etholake.names import validate_name
 
@@ -314,6 +314,7 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
         assets: list[NewAsset],
         *,
         behavior_summaries: list[BehaviorSummaryRows] | None = None,
+        unit_summaries: list[UnitSummaryRows] | None = None,
         model: NewModel | None = None,
     ) -> list[AssetRecord]:
         """Record published assets, their lineage, summaries and model version in one transaction.
@@ -334,6 +335,8 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
             rows = [self._add_asset(db, actor, asset) for asset in assets]
             for summary in behavior_summaries or []:
                 self._add_behavior_summaries(db, actor, summary)
+            for summary in unit_summaries or []:
+                self._add_unit_summaries(db, actor, summary)
             if model is not None:
                 version = self._add_model(db, actor, model)
                 artifact = next(row for row in rows if row.id == model.asset_id)

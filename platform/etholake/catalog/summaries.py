@@ -47,6 +47,14 @@ class BehaviorSummaryRows:
     model_version: int | None = None
 
 
+@dataclass(frozen=True)
+class UnitSummaryRows:
+    """The per unit x behavior statistics of one alignment asset, to store with it."""
+
+    asset_id: str
+    rows: pd.DataFrame
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         value = value.item()
@@ -115,16 +123,20 @@ class SummariesMixin:
             result = db.execute(query.order_by(Lab.name, Subject.name, Session.name, BehaviorSummary.behavior))
             return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
-    def replace_unit_summaries(self, actor: str, asset_id: str, rows: pd.DataFrame) -> None:
+    def replace_unit_summaries(self, actor: str, summary: UnitSummaryRows) -> None:
         """Store the per unit x behavior statistics of one alignment asset, replacing any earlier ones."""
         with self.transaction() as db:
-            asset = self._asset_with_session(db, actor, asset_id)
-            db.execute(delete(UnitSummary).where(UnitSummary.asset_id == asset_id))
-            for record in rows.to_dict("records"):
-                values = {field: _plain(record.get(field)) for field in UNIT_FIELDS}
-                values["unit"] = str(values["unit"])
-                values["params"] = values["params"] or {}
-                db.add(UnitSummary(session_id=asset.session_id, asset_id=asset_id, **values))
+            self._add_unit_summaries(db, actor, summary)
+
+    def _add_unit_summaries(self, db, actor: str, summary: UnitSummaryRows) -> None:
+        db.flush()
+        asset = self._asset_with_session(db, actor, summary.asset_id)
+        db.execute(delete(UnitSummary).where(UnitSummary.asset_id == summary.asset_id))
+        for record in summary.rows.to_dict("records"):
+            values = {field: _plain(record.get(field)) for field in UNIT_FIELDS}
+            values["unit"] = str(values["unit"])
+            values["params"] = values["params"] or {}
+            db.add(UnitSummary(session_id=asset.session_id, asset_id=summary.asset_id, **values))
 
     def unit_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
         """Unit x behavior statistics of the sessions ``actor`` may see."""

@@ -181,7 +181,30 @@ def _gather(plan: SessionPlan, outcome: SessionOutcome) -> tuple[list[_Pending],
         )
         n_frames = int(pose["frame"].values[-1]) + 1 if "image_path" not in pose.coords else pose.sizes["time"]
         pending += _read_labels(plan, n_frames, pose.attrs.get("fps"))
+    pending += _read_neural(plan, outcome)
     return pending, qc
+
+
+def _read_neural(plan: SessionPlan, outcome: SessionOutcome) -> list[_Pending]:
+    from etholake.ingest.neural import read_neural_entry
+
+    found = []
+    for entry in plan.entry.neural:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            identity, dataset = read_neural_entry(entry)
+        outcome.notes += [f"{identity}: {w.message}" for w in caught]
+        params = {"identity": identity, "format": entry.format, "options": entry.options}
+        found.append(
+            _Pending(
+                f"{entry.extra['kind']}:{identity}",
+                entry.extra["kind"],
+                local_file_sha256(entry.path),
+                params,
+                dataset=dataset,
+            )
+        )
+    return found
 
 
 def _publish_pending(

@@ -178,8 +178,49 @@ def export_annotations_command(
     console.print(f"wrote {written}")
 
 
+def align(
+    model: str | None = typer.Option(None, help="Align this model's bouts (default: the newest bouts)."),
+    lab: str | None = typer.Option(None, help="Only this lab's sessions."),
+    session: list[str] = typer.Option([], help="Only these sessions (lab/subject/session); repeatable."),
+    shifts: int = typer.Option(1000, help="Circular shifts of the permutation test."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Clock sync and behavior-neural statistics for sessions with units and machine bouts."""
+    _flows()
+    from etholake.flows.align import align_flow
+
+    keys = [parse_session_key(s) for s in session] or None
+    outcomes = align_flow(model=model, sessions=keys, lab=lab, n_shifts=shifts, show_progress=progress)
+    table = Table("session", "drift (ppm)", "pulses matched", "units", "modulated (q<0.05)", "status")
+    for outcome in outcomes:
+        status = "aligned" if outcome.computed else "up to date"
+        table.add_row(
+            str(outcome.session),
+            f"{outcome.drift_ppm:+.1f}",
+            f"{outcome.matched_fraction:.1%}",
+            str(outcome.units),
+            str(outcome.modulated),
+            status,
+        )
+    console.print(table)
+
+
+@export_app.command("nwb")
+def export_nwb_command(
+    session: str = typer.Argument(..., help="lab/subject/session"),
+    output: str = typer.Option(..., "-o", "--output", help="Output .nwb file."),
+    model: str | None = typer.Option(None, help="Annotations of this model (default: the newest)."),
+) -> None:
+    """Export a session to NWB: pose (ndx-pose), behavior probabilities and bouts, units, neural-clock times."""
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.nwb import export_session_to_nwb
+
+    written = export_session_to_nwb(JobContext.from_settings(), parse_session_key(session), output, model=model)
+    console.print(f"wrote {written}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the pipeline commands to the etholake CLI."""
-    for command in (features, infer, status, reprocess, schedule):
+    for command in (features, infer, status, reprocess, schedule, align):
         app.command()(command)
     app.add_typer(export_app, name="export")

@@ -23,7 +23,15 @@ import fsspec
 import pandas as pd
 import xarray as xr
 
-from etholake.catalog import AssetRecord, BehaviorSummaryRows, Catalog, NewAsset, NewModel, SessionKey
+from etholake.catalog import (
+    AssetRecord,
+    BehaviorSummaryRows,
+    Catalog,
+    NewAsset,
+    NewModel,
+    SessionKey,
+    UnitSummaryRows,
+)
 from etholake.errors import IntegrityError
 from etholake.lake import formats
 from etholake.lake.hashing import BLOCK_SIZE, tree_sha256
@@ -168,6 +176,7 @@ def commit(
     staged: list[StagedAsset],
     *,
     behavior_summaries: list[BehaviorSummaryRows] | None = None,
+    unit_summaries: list[UnitSummaryRows] | None = None,
     model: NewModel | None = None,
 ) -> list[PublishedAsset]:
     """Record staged assets (and their summaries or model version) in the catalog in one transaction.
@@ -176,7 +185,11 @@ def commit(
     """
     try:
         records = catalog.register_assets(
-            actor, [s.asset for s in staged], behavior_summaries=behavior_summaries, model=model
+            actor,
+            [s.asset for s in staged],
+            behavior_summaries=behavior_summaries,
+            unit_summaries=unit_summaries,
+            model=model,
         )
     except BaseException:
         for item in staged:

@@ -16,11 +16,12 @@ _TO_PLURAL = {"keypoint": "keypoints", "individual": "individuals"}
 
 
 def _movement_uses_plural() -> bool:
+    """Whether the installed movement names its dimensions ``keypoints``/``individuals`` (0.15 and older)."""
     try:
-        from movement.validators.datasets import ValidPosesDataset
+        from movement.validators.datasets import ValidPosesInputs
     except ImportError:
         return True
-    return "keypoints" in getattr(ValidPosesDataset, "DIM_NAMES", ("keypoints",))
+    return "keypoints" in getattr(ValidPosesInputs, "DIM_NAMES", ("keypoints",))
 
 
 def to_movement(ds: xr.Dataset) -> xr.Dataset:

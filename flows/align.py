@@ -1,0 +1,38 @@
+"""Prefect flow: behavior-neural alignment for every session with units and machine bouts."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from etholake.catalog import SessionKey
+from etholake.config import load_settings
+from etholake.fanout import fan_out
+from etholake.jobs.align import AlignOutcome, session_alignment
+from etholake.jobs.context import JobContext
+from etholake.jobs.selection import sessions_with_asset
+
+
+@flow(name="etholake-align")
+def align_flow(
+    model: str | None = None,
+    sessions: list[SessionKey] | None = None,
+    lab: str | None = None,
+    n_shifts: int = 1000,
+    lake: str | None = None,
+    catalog: str | None = None,
+    actor: str | None = None,
+    show_progress: bool = True,
+) -> list[AlignOutcome]:
+    """Align the given sessions (default: every visible session with both units and machine bouts)."""
+    context = JobContext.from_settings(load_settings(lake=lake, catalog=catalog, user=actor))
+    if sessions is None:
+        with_bouts = set(sessions_with_asset(context, "bouts", lab=lab))
+        sessions = [key for key in sessions_with_asset(context, "units", lab=lab) if key in with_bouts]
+    calls = [(context, SessionKey(*key), model, n_shifts) for key in sessions]
+    return fan_out(
+        session_alignment,
+        calls,
+        [str(SessionKey(*k)) for k in sessions],
+        description="align",
+        show_progress=show_progress,
+    )

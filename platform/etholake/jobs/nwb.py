@@ -1,0 +1,112 @@
+"""Job: one session as an NWB file (pose, behavior probabilities and bouts, units) on the neural clock.
+
+Times come from the session's recorded camera frame times when present (so
+dropped frames are placed right), mapped through the fitted clock map when the
+session has one. A session without neural data is written on the video clock
+(an identity map, named so in the file's notes).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from etholake.catalog import SessionKey
+from etholake.errors import NotFoundError
+from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.lake.formats import read_json, read_parquet
+
+
+def _meta(session: dict, key: SessionKey) -> tuple[dict, dict]:
+    start = session["start_time"] or datetime(1970, 1, 1, tzinfo=UTC)
+    session_meta = {
+        "session_description": session["protocol"] or f"etholake session {key}",
+        "session_start_time": start,
+        "identifier": f"{key.lab}-{key.subject}-{key.session}",
+        "session_id": key.session,
+        "lab": key.lab,
+        "protocol": session["protocol"],
+    }
+    if session["experimenter"]:
+        session_meta["experimenter"] = session["experimenter"]
+    subject_meta = {
+        "subject_id": key.subject,
+        "species": session["species"] or "Mus musculus",
+        "sex": session["sex"] or "U",
+    }
+    for name in ("age", "genotype", "strain"):
+        if session.get(name):
+            subject_meta[name] = session[name]
+    if "age" not in subject_meta:
+        subject_meta["age"] = "P0D/"
+    return {k: v for k, v in session_meta.items() if v is not None}, subject_meta
+
+
+def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path, model: str | None = None) -> Path:
+    """Write a session's pose, newest machine annotations and units to ``path`` (NWB, DANDI conventions)."""
+    from etholake.neural import ClockMap, export_session_nwb
+    from etholake.neural.datasets import units_from_dataset
+
+    key = SessionKey(*key)
+    lake = context.lake()
+    with context.catalog() as catalog:
+        session = catalog.session(context.user, key)
+        pose_asset = require_asset(catalog, context.user, key, "pose")
+        candidates = [
+            a
+            for a in catalog.assets(context.user, kind="bouts", session=key)
+            if model is None or a.params.get("model_name") == model
+        ]
+        if not candidates:
+            raise NotFoundError(f"session {key} has no machine annotations to export")
+        bouts_asset = candidates[0]
+        annotations_asset = catalog.asset(
+            context.user, next(p for p, role in bouts_asset.parents.items() if role == "annotations")
+        )
+        clock_assets = catalog.assets(context.user, kind="clock_map", session=key)
+        frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
+        units_assets = catalog.assets(context.user, kind="units", session=key)
+    pose = open_dataset(context, pose_asset).load()
+    annotations = open_dataset(context, annotations_asset).load()
+    bouts = read_parquet(lake.fs, lake.path(bouts_asset.uri))
+    fps = float(session["fps"] or pose.attrs.get("fps") or 30.0)
+    if frame_assets:
+        frame_times = open_dataset(context, frame_assets[0])["times"].values
+        pose = pose.assign_coords(time=frame_times[pose["frame"].values])
+        annotations = annotations.assign_coords(time=frame_times[annotations["frame"].values])
+        bouts = bouts.assign(
+            start_time=frame_times[bouts["start_frame"].to_numpy()],
+            stop_time=frame_times[bouts["stop_frame"].to_numpy()] + 1.0 / fps,
+        )
+    if clock_assets:
+        clock = ClockMap.from_dict(read_json(lake.fs, lake.path(clock_assets[0].uri)))
+    else:
+        times = pose["time"].values
+        clock = ClockMap(
+            1.0,
+            0.0,
+            0.0,
+            1.0,
+            (float(np.nanmin(times)), float(np.nanmax(times))),
+            source_clock="video",
+            target_clock="video",
+        )
+    probabilities = annotations["probability"]
+    probabilities.attrs = {
+        "model_name": annotations.attrs.get("model_name"),
+        "model_version": annotations.attrs.get("model_version"),
+    }
+    units = units_from_dataset(open_dataset(context, units_assets[0]).load()) if units_assets else None
+    session_meta, subject_meta = _meta(session, key)
+    return export_session_nwb(
+        path,
+        pose=pose,
+        probabilities=probabilities,
+        bouts=bouts,
+        clock_map=clock,
+        session_meta=session_meta,
+        subject_meta=subject_meta,
+        units=units,
+    )
