@@ -13,6 +13,7 @@ from etholake import __version__
 from etholake.catalog import commands as catalog_commands
 from etholake.ingest import commands as ingest_commands
 from etholake.jobs import commands as job_commands
+from etholake.jobs import model_commands
 from etholake.lake import commands as lake_commands
 from etholake.sim import commands as sim_commands
 
@@ -41,6 +42,7 @@ def main(
 lake_commands.register(app)
 ingest_commands.register(app)
 job_commands.register(app)
+model_commands.register(app)
 catalog_commands.register(app)
 sim_commands.register(app)
 

@@ -8,6 +8,7 @@ session has one. A session without neural data is written on the video clock
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,7 +99,9 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         "model_name": annotations.attrs.get("model_name"),
         "model_version": annotations.attrs.get("model_version"),
     }
-    units = units_from_dataset(open_dataset(context, units_assets[0]).load()) if units_assets else None
+    units = None
+    if units_assets:
+        units = replace(units_from_dataset(open_dataset(context, units_assets[0]).load()), clock=clock.target_clock)
     session_meta, subject_meta = _meta(session, key)
     return export_session_nwb(
         path,

@@ -1,0 +1,128 @@
+"""CLI commands for models: ``train``, ``evaluate``, ``suggest-labels``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from etholake.tables import OutputFormat, print_frame
+
+console = Console()
+
+
+def _metrics_frame(metrics: dict) -> pd.DataFrame:
+    rows = []
+    for behavior, summary in metrics.items():
+        rows.append(
+            {
+                "behavior": behavior,
+                "grouped F1": summary.get("pooled_f1"),
+                "precision": summary.get("pooled_precision"),
+                "recall": summary.get("pooled_recall"),
+                "PR-AUC": summary.get("pooled_pr_auc"),
+                "random-split F1 (leaky)": summary.get("random_split_f1"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _estimator(kind: str, params: str | None) -> dict:
+    return {"kind": kind, "params": json.loads(params) if params else {}}
+
+
+def train(
+    name: str = typer.Option(..., help="Model name (a new version is registered)."),
+    lab: str = typer.Option(..., help="Lab that owns the model."),
+    behavior: list[str] = typer.Option(..., help="Behavior to model; repeatable."),
+    label_set: list[str] = typer.Option([], help="Learn from these label sets only; repeatable."),
+    policy: str = typer.Option("majority", help="Annotators combined by: majority, any, single:<annotator>."),
+    feature_set: str = typer.Option("default", help="Feature set: default, simba, jaaba or a spec file."),
+    estimator: str = typer.Option("random_forest", help="random_forest or hist_gradient_boosting."),
+    params: str | None = typer.Option(None, help="Estimator parameters as JSON, e.g. '{\"n_estimators\": 200}'."),
+    group_by: str = typer.Option("session", help="Evaluation groups: session, subject or lab."),
+    folds: int = typer.Option(5, help="Outer folds of the grouped evaluation."),
+) -> None:
+    """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
+    from etholake.flowrun import quiet_prefect
+
+    quiet_prefect()
+    from etholake.flows.train import train_flow
+
+    outcome = train_flow(
+        name=name,
+        lab=lab,
+        behaviors=behavior,
+        label_sets=label_set or None,
+        policy=policy,
+        feature_set=feature_set,
+        estimator=_estimator(estimator, params),
+        group_by=group_by,
+        n_splits=folds,
+    )
+    print_frame(_metrics_frame(outcome.metrics), OutputFormat.table, title=f"{name} v{outcome.version}, held out")
+    console.print(
+        f"registered {name} v{outcome.version} (candidate) from {outcome.sessions} sessions, "
+        f"{outcome.rows:,} labelled frames, in {outcome.seconds:.0f} s; report asset {outcome.report_id}"
+    )
+    console.print(f"promote with: etholake models promote {name} {outcome.version}")
+
+
+def evaluate(
+    behavior: list[str] = typer.Option(..., help="Behavior to evaluate; repeatable."),
+    label_set: list[str] = typer.Option([], help="Learn from these label sets only; repeatable."),
+    policy: str = typer.Option("majority", help="Annotators combined by: majority, any, single:<annotator>."),
+    feature_set: str = typer.Option("default", help="Feature set: default, simba, jaaba or a spec file."),
+    estimator: str = typer.Option("random_forest", help="random_forest or hist_gradient_boosting."),
+    params: str | None = typer.Option(None, help="Estimator parameters as JSON."),
+    group_by: str = typer.Option("session", help="Evaluation groups: session, subject or lab."),
+    folds: int = typer.Option(5, help="Outer folds."),
+    report: Path | None = typer.Option(None, help="Also write the HTML report here."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+) -> None:
+    """Grouped evaluation of a model configuration, without registering anything."""
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.train import assemble_training_data, evaluate_training_data, write_report
+    from etholake.models.estimators import EstimatorSpec
+
+    context = JobContext.from_settings()
+    data = assemble_training_data(
+        context, behaviors=behavior, label_sets=label_set or None, policy=policy, feature_set=feature_set
+    )
+    spec = EstimatorSpec.from_dict(_estimator(estimator, params))
+    evaluations = evaluate_training_data(
+        data, behavior, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=folds
+    )
+    metrics = {e.behavior: e.summary() for e in evaluations}
+    print_frame(_metrics_frame(metrics), output, title=f"grouped by {group_by}, held out")
+    if report is not None:
+        write_report(data, evaluations, behavior, report, title="evaluation", card={"metrics": metrics})
+        console.print(f"wrote {report}")
+
+
+def suggest_labels(
+    model: str = typer.Option(..., help="Model name."),
+    behavior: str = typer.Option(..., help="Behavior to label."),
+    version: str = typer.Option("production", help="Model version."),
+    tasks: int = typer.Option(20, help="Number of segments."),
+    output: Path = typer.Option(..., "-o", "--output", help="Task list to write."),
+    kind: str = typer.Option("csv", help="csv or boris."),
+) -> None:
+    """Write the video segments most worth labelling next (near the threshold, spread across sessions)."""
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.suggest import suggest_from_lake, write_tasks
+
+    table = suggest_from_lake(
+        JobContext.from_settings(), model=model, behavior=behavior, version=version, n_tasks=tasks
+    )
+    console.print(f"wrote {len(table)} task(s) to {write_tasks(table, output, kind)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the model commands to the etholake CLI."""
+    app.command()(train)
+    app.command()(evaluate)
+    app.command("suggest-labels")(suggest_labels)

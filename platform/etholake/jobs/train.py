@@ -1,0 +1,247 @@
+"""Job: train, evaluate (grouped, never random frames) and register a behavior model from the lake.
+
+Training data come from the catalog: every visible session with human labels
+of the chosen label set(s), joined on frames with the features of the chosen
+feature set (computed first where missing). The evaluation is nested grouped
+cross-validation (threshold and minimum bout chosen on training groups only);
+then one model is fitted on every group, stored with ``skops`` and registered
+as a new candidate version with lineage to its features and label sets. The
+per-model HTML report and the evaluation figures are stored beside it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etholake.catalog import SessionKey
+from etholake.errors import EtholakeError
+from etholake.jobs.context import JobContext, open_dataset
+from etholake.jobs.features import resolve_spec, session_features
+from etholake.jobs.models import publish_model
+from etholake.lake import commit, stage_file, stage_json
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """A trained and registered model version and its held-out figures."""
+
+    name: str
+    version: int
+    asset_id: str
+    report_id: str
+    sessions: int
+    rows: int
+    metrics: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _labelled_sessions(context: JobContext, label_sets: list[str] | None, lab: str | None) -> dict:
+    """Per session: its newest labels asset of each identity (annotator:label_set) in ``label_sets``."""
+    found: dict[SessionKey, dict] = {}
+    with context.catalog() as catalog:
+        for asset in catalog.assets(context.user, kind="labels", lab=lab):
+            identity = asset.params.get("identity", "")
+            if label_sets is not None and identity.split(":", 1)[-1] not in label_sets:
+                continue
+            found.setdefault(asset.session, {}).setdefault(identity, asset)
+    return found
+
+
+@dataclass
+class TrainingData:
+    """Sessions, the joined training set and the lake assets it came from."""
+
+    sessions: list
+    trainset: object
+    parents: dict[str, str]
+
+
+def assemble_training_data(
+    context: JobContext,
+    *,
+    behaviors: list[str],
+    label_sets: list[str] | None = None,
+    policy: str = "majority",
+    feature_set: str = "default",
+    sessions_lab: str | None = None,
+) -> TrainingData:
+    """Join features (computed where missing) and labels of every labelled session into a training set."""
+    from etholake.models.trainset import SessionData, build_training_set
+
+    features_spec = resolve_spec(feature_set)
+    labelled = _labelled_sessions(context, label_sets, sessions_lab)
+    if not labelled:
+        raise EtholakeError(f"no visible sessions have labels{f' of label set(s) {label_sets}' if label_sets else ''}")
+    sessions, parents = [], {}
+    with context.catalog() as catalog:
+        for key, label_assets in sorted(labelled.items()):
+            outcome = session_features(context, key, features_spec.content)
+            features = open_dataset(context, catalog.asset(context.user, outcome.asset_id)).load()
+            labels = [open_dataset(context, asset).load() for asset in label_assets.values()]
+            sessions.append(SessionData(str(key), features, labels, subject=f"{key.lab}/{key.subject}", lab=key.lab))
+            parents[outcome.asset_id] = "features"
+            parents.update({asset.id: "labels" for asset in label_assets.values()})
+    return TrainingData(sessions, build_training_set(sessions, behaviors, policy), parents)
+
+
+def evaluate_training_data(
+    data: TrainingData,
+    behaviors: list[str],
+    *,
+    spec,
+    feature_set: str,
+    group_by: str = "session",
+    n_splits: int | None = 5,
+    client=None,
+) -> list:
+    """Nested grouped cross-validation of every behavior (see :func:`etholake.models.evaluation.evaluate_behavior`)."""
+    from etholake.models.evaluation import Candidate, evaluate_behavior
+
+    candidate = Candidate(feature_set, data.trainset, spec)
+    return [
+        evaluate_behavior(candidate, behavior, group_by=group_by, n_splits=n_splits, client=client)
+        for behavior in behaviors
+    ]
+
+
+def write_report(
+    data: TrainingData, evaluations: list, behaviors: list[str], path: Path, *, title: str, card: dict
+) -> Path:
+    """The self-contained HTML evaluation report (with inter-annotator agreement where labels overlap)."""
+    from etholake.models.agreement import agreement_report
+    from etholake.models.report import render_report
+
+    annotators = {str(labels.attrs["annotator"]) for session in data.sessions for labels in session.labels}
+    agreement = agreement_report(data.trainset, behaviors) if len(annotators) > 1 else None
+    fps = next((s.features.attrs.get("fps") for s in data.sessions if s.features.attrs.get("fps")), None)
+    render_report(evaluations, title=title, card=card, agreement=agreement, fps=fps, path=path)
+    return path
+
+
+def train_from_lake(
+    context: JobContext,
+    *,
+    name: str,
+    lab: str,
+    behaviors: list[str],
+    label_sets: list[str] | None = None,
+    policy: str = "majority",
+    feature_set: str = "default",
+    estimator: dict | None = None,
+    group_by: str = "session",
+    n_splits: int | None = 5,
+    sessions_lab: str | None = None,
+    client=None,
+) -> TrainOutcome:
+    """Train, evaluate and register model ``name`` for ``behaviors``.
+
+    Parameters
+    ----------
+    context
+        Lake, catalog and user.
+    name
+        Model name (a new version is registered).
+    lab
+        Lab that owns the model.
+    behaviors
+        Behaviors to model, one classifier each.
+    label_sets
+        Label sets to learn from (``["S1"]``, ``["social"]``); default all.
+    policy
+        How several annotators combine: ``majority``, ``any`` or ``single:<annotator>``.
+    feature_set
+        Feature set (built-in name or spec file).
+    estimator
+        ``{"kind": "random_forest" | "hist_gradient_boosting", "params": {...}}``.
+    group_by
+        Evaluation grouping: ``session``, ``subject`` or ``lab``.
+    n_splits
+        Outer folds of the grouped evaluation (None: leave one group out).
+    sessions_lab
+        Only train on this lab's sessions (default: every visible lab).
+    client
+        Optional Dask client for the fits.
+
+    Returns
+    -------
+    TrainOutcome
+    """
+    from etholake.models.estimators import EstimatorSpec
+    from etholake.models.training import train_model
+
+    started = time.perf_counter()
+    spec = EstimatorSpec.from_dict(estimator or {})
+    if client is not None and spec.kind == "random_forest":
+        spec = EstimatorSpec(spec.kind, {**spec.params, "n_jobs": 1}, spec.class_weight, spec.random_state)
+    data = assemble_training_data(
+        context,
+        behaviors=behaviors,
+        label_sets=label_sets,
+        policy=policy,
+        feature_set=feature_set,
+        sessions_lab=sessions_lab,
+    )
+    evaluations = evaluate_training_data(
+        data, behaviors, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=n_splits, client=client
+    )
+    metrics = {evaluation.behavior: evaluation.summary() for evaluation in evaluations}
+    bundle = train_model(
+        data.trainset,
+        name=name,
+        behaviors=behaviors,
+        spec=spec,
+        group_by=group_by,
+        metrics=metrics,
+        client=client,
+        created_by=context.user,
+    )
+    bundle.training = {
+        **bundle.training,
+        "policy": policy,
+        "label_sets": label_sets,
+        "sessions": [s.session for s in data.sessions],
+    }
+    lake = context.lake()
+    with context.catalog() as catalog, tempfile.TemporaryDirectory() as folder:
+        asset_id, version = publish_model(lake, catalog, context.user, bundle, lab=lab, parents=data.parents)
+        page = write_report(
+            data,
+            evaluations,
+            behaviors,
+            Path(folder) / f"{name}-v{version}.html",
+            title=f"{name} v{version}",
+            card={"name": name, "version": version, "metrics": metrics},
+        )
+        about = {"model_name": name, "model_version": version}
+        staged = [
+            stage_file(lake, page, kind="model_report", lab=lab, parents={asset_id: "model"}, params=about),
+            stage_json(
+                lake,
+                {
+                    "metrics": metrics,
+                    "behaviors": behaviors,
+                    "group_by": group_by,
+                    "policy": policy,
+                    "sessions": [s.session for s in data.sessions],
+                    "rows": int(data.trainset.n_rows),
+                },
+                kind="evaluation",
+                lab=lab,
+                parents={asset_id: "model"},
+                params=about,
+            ),
+        ]
+        report, _ = commit(lake, catalog, context.user, staged)
+    return TrainOutcome(
+        name,
+        version,
+        asset_id,
+        report.id,
+        len(data.sessions),
+        int(data.trainset.n_rows),
+        metrics,
+        time.perf_counter() - started,
+    )
