@@ -22,20 +22,27 @@ def _ingest(plan, lake_url: str, storage_options: dict, catalog_url: str, user: 
 
 @flow(name="etholake-ingest")
 def ingest_flow(
-    manifest_path: str,
+    manifest_path: str | list[str],
     lake: str | None = None,
     catalog: str | None = None,
     actor: str | None = None,
     show_progress: bool = True,
 ) -> list[SessionOutcome]:
-    """Ingest every session of a manifest; return one outcome per session, in manifest order."""
+    """Ingest every session of one or several manifests; return one outcome per session, in manifest order.
+
+    Every manifest is checked before anything is written; any problem in any of them stops the flow.
+    """
     settings = load_settings(lake=lake, catalog=catalog, user=actor)
-    manifest = load_manifest(manifest_path)
-    plans, problems = plan_manifest(manifest)
-    if problems:
-        raise ManifestError(manifest.source, problems)
+    paths = [manifest_path] if isinstance(manifest_path, str) else list(manifest_path)
+    manifests = [load_manifest(path) for path in paths]
+    planned = [plan_manifest(manifest) for manifest in manifests]
+    for manifest, (_, problems) in zip(manifests, planned):
+        if problems:
+            raise ManifestError(manifest.source, problems)
     with Catalog(settings.catalog_url) as opened:
-        register_manifest(opened, settings.user, manifest, plans)
+        for manifest, (plans, _) in zip(manifests, planned):
+            register_manifest(opened, settings.user, manifest, plans)
+    plans = [plan for plans, _ in planned for plan in plans]
     calls = [(plan, settings.lake, settings.storage_options, settings.catalog_url, settings.user) for plan in plans]
     labels = [f"{plan.entry.subject}/{plan.entry.name}" for plan in plans]
     return fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress)

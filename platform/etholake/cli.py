@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from etholake import __version__
+from etholake import __version__, demo_commands
 from etholake.catalog import commands as catalog_commands
 from etholake.ingest import commands as ingest_commands
 from etholake.jobs import commands as job_commands
@@ -45,6 +45,7 @@ job_commands.register(app)
 model_commands.register(app)
 catalog_commands.register(app)
 sim_commands.register(app)
+demo_commands.register(app)
 
 
 def run() -> None:

@@ -30,18 +30,18 @@ def summary_table(outcomes: list[SessionOutcome]) -> Table:
 
 
 def ingest(
-    manifest: Path = typer.Argument(..., help="Manifest file (JSON or YAML, schemas/manifest.v1.json)."),
+    manifest: list[Path] = typer.Argument(..., help="Manifest file(s) (JSON or YAML, schemas/manifest.v1.json)."),
     lake: str | None = typer.Option(None, help="Lake URL (default: ETHOLAKE_LAKE or ./lake)."),
     catalog: str | None = typer.Option(None, help="Catalog URL (default: ETHOLAKE_CATALOG or inside the lake)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
-    """Validate a manifest, then ingest its videos, pose files and labels into the lake."""
+    """Validate manifests, then ingest their videos, pose files, labels and neural data into the lake."""
     from etholake.flowrun import quiet_prefect
 
     quiet_prefect()
     from etholake.flows.ingest import ingest_flow
 
-    outcomes = ingest_flow(str(manifest), lake=lake, catalog=catalog, show_progress=progress)
+    outcomes = ingest_flow([str(m) for m in manifest], lake=lake, catalog=catalog, show_progress=progress)
     console.print(summary_table(outcomes))
     created = sum(len(o.created) for o in outcomes)
     failed = [o for o in outcomes if o.error]

@@ -24,6 +24,7 @@ from etholake.lake import Lake, publish_dataset, publish_file
 from etholake.lake.hashing import local_file_sha256
 
 PREVIOUS_VERSION = "previous_version"
+INGESTED_KINDS = ("video", "video_file", "pose", "labels", "units", "pulses", "frame_times", "calcium")
 
 
 @dataclass
@@ -275,7 +276,17 @@ def ingest_session(
     key = SessionKey(plan.lab, plan.entry.subject, plan.entry.name)
     outcome = SessionOutcome(key)
     lake = Lake(lake_url, storage_options)
+    recipe = session_recipe(plan)
     with Catalog(catalog_url, migrate_schema=False) as catalog:
+        extra = dict(catalog.session(user, key)["extra"] or {})
+        if extra.get("ingest_recipe") == recipe:
+            outcome.reused = {
+                a.params.get("identity", a.kind): a.id
+                for a in catalog.assets(user, session=key)
+                if a.kind in INGESTED_KINDS
+            }
+            outcome.notes = list(extra.get("qc", {}).get("notes", []))
+            return outcome
         try:
             pending, qc = _gather(plan, outcome)
         except EtholakeError as error:
@@ -284,7 +295,23 @@ def ingest_session(
         for item in pending:
             _publish_pending(lake, catalog, user, key, item, outcome)
         if qc:
-            extra = dict(catalog.session(user, key)["extra"] or {})
             extra["qc"] = {**qc, "notes": outcome.notes}
-            catalog.register_session(user, key, extra=extra)
+        extra["ingest_recipe"] = recipe
+        catalog.register_session(user, key, extra=extra)
     return outcome
+
+
+def session_recipe(plan: SessionPlan) -> str:
+    """Hash of everything a session's ingest reads: file contents, formats, options and metadata.
+
+    When it equals the recipe recorded at the last ingest, nothing needs reading again.
+    """
+    entry = plan.entry
+    files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
+    document = {
+        "files": [[f.path, local_file_sha256(f.path), f.format, f.options, f.extra] for f in files],
+        "metadata": entry.metadata,
+        "formats": [plan.pose_format, plan.label_formats],
+        "fps": plan.fps,
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()

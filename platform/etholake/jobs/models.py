@@ -27,6 +27,7 @@ def publish_model(
     lab: str,
     parents: dict[str, str] | None = None,
     visibility: str = "private",
+    params: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     """Store ``bundle`` (a :class:`etholake.models.bundle.ModelBundle`) and register it as a new version.
 
@@ -42,6 +43,8 @@ def publish_model(
         Training assets (features and labels) -> role, for lineage.
     visibility
         private, shared or public.
+    params
+        More parameters to record with the artifact (how it was trained).
 
     Returns
     -------
@@ -50,7 +53,8 @@ def publish_model(
     from etholake.models.registry import read_card, save_model
 
     card: dict[str, Any] = {}
-    params: dict[str, Any] = {
+    params = {
+        **(params or {}),
         "name": bundle.name,
         "behaviors": list(bundle.behaviors),
         "feature_set_hash": bundle.feature_set_hash,

@@ -11,6 +11,8 @@ per-model HTML report and the evaluation figures are stored beside it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ class TrainOutcome:
     rows: int
     metrics: dict = field(default_factory=dict)
     seconds: float = 0.0
+    reused: bool = False
 
 
 def _labelled_sessions(context: JobContext, label_sets: list[str] | None, lab: str | None) -> dict:
@@ -121,6 +124,28 @@ def write_report(
     return path
 
 
+def _trained_before(context: JobContext, name: str, recipe: str) -> TrainOutcome | None:
+    """The version of ``name`` already trained on exactly these inputs and settings, if any."""
+    with context.catalog() as catalog:
+        for asset in catalog.assets(context.user, kind="model"):
+            if asset.params.get("name") == name and asset.params.get("recipe") == recipe:
+                record = catalog.models(context.user, name=name)
+                row = record[record["asset_id"] == asset.id].iloc[0]
+                reports = [a for a in catalog.assets(context.user, kind="model_report") if asset.id in a.parents]
+                return TrainOutcome(
+                    name,
+                    int(row["version"]),
+                    asset.id,
+                    reports[0].id if reports else "",
+                    sum(role == "features" for role in asset.parents.values()),
+                    0,
+                    dict(row["metrics"]),
+                    0.0,
+                    reused=True,
+                )
+    return None
+
+
 def train_from_lake(
     context: JobContext,
     *,
@@ -137,6 +162,9 @@ def train_from_lake(
     client=None,
 ) -> TrainOutcome:
     """Train, evaluate and register model ``name`` for ``behaviors``.
+
+    If a version of ``name`` was already trained on exactly the same feature and
+    label assets with the same settings, that version is returned (``reused``).
 
     Parameters
     ----------
@@ -184,6 +212,12 @@ def train_from_lake(
         feature_set=feature_set,
         sessions_lab=sessions_lab,
     )
+    recipe = hashlib.sha256(
+        json.dumps([sorted(data.parents), behaviors, policy, spec.to_dict(), group_by, n_splits], default=str).encode()
+    ).hexdigest()
+    previous = _trained_before(context, name, recipe)
+    if previous is not None:
+        return previous
     evaluations = evaluate_training_data(
         data, behaviors, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=n_splits, client=client
     )
@@ -206,7 +240,9 @@ def train_from_lake(
     }
     lake = context.lake()
     with context.catalog() as catalog, tempfile.TemporaryDirectory() as folder:
-        asset_id, version = publish_model(lake, catalog, context.user, bundle, lab=lab, parents=data.parents)
+        asset_id, version = publish_model(
+            lake, catalog, context.user, bundle, lab=lab, parents=data.parents, params={"recipe": recipe}
+        )
         page = write_report(
             data,
             evaluations,
