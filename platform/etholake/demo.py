@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +64,14 @@ class _Stages:
     def run(self, name: str, action: Callable[[], tuple[str, bool]]) -> None:
         self.console.rule(f"[bold]{name}")
         started = time.perf_counter()
-        message, reused = action()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            message, reused = action()
+        notes = {re.sub(r"[\d.]+", "N", str(w.message)): str(w.message) for w in caught}
+        for note in list(notes.values())[:4]:
+            self.console.print(f"[yellow]note:[/yellow] {note[:200]}")
+        if len(notes) > 4:
+            self.console.print(f"[yellow]note:[/yellow] ... and {len(notes) - 4} more kinds of warning")
         stage = Stage(name, message, reused, time.perf_counter() - started)
         self.result.stages.append(stage)
         self.console.print(("[dim]reused:[/dim] " if reused else "") + message + f"  ({stage.seconds:.1f} s)")
