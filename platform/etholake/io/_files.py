@@ -1,0 +1,121 @@
+"""File helpers shared by the readers: content hashes, sniffing and error wrapping."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import h5py
+
+from etholake.errors import EtholakeError, InputFileError
+
+_HASH_BLOCK = 1 << 22
+_HASH_MEMORY = 64
+_HASH_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etholake-sha256")
+_HASH_LOCK = threading.Lock()
+_HASHES: OrderedDict[tuple[str, int, int, int], Future[str]] = OrderedDict()
+
+
+def file_sha256(path: str | Path) -> str:
+    """Return the hex SHA-256 of a file's bytes (reusing a hash started by :func:`start_sha256`)."""
+    return start_sha256(path).result()
+
+
+def start_sha256(path: str | Path) -> Future[str]:
+    """Start hashing a file in a background thread and return the future digest.
+
+    hashlib releases the GIL on large blocks, so a reader can parse the file
+    while it is hashed. Results are remembered per (path, inode, size, mtime),
+    so an unchanged file is hashed once and a modified one again.
+    """
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _HASH_LOCK:
+        future = _HASHES.pop(key, None) or _HASH_POOL.submit(_sha256_of, key[0])
+        _HASHES[key] = future
+        while len(_HASHES) > _HASH_MEMORY:
+            _HASHES.popitem(last=False)
+    return future
+
+
+def _sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def require_readable_file(path: str | Path) -> Path:
+    """Return ``path`` as a Path; raise InputFileError if it is missing, not a file or empty."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(path, "file does not exist")
+    if not path.is_file():
+        raise InputFileError(path, "not a regular file")
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "file is empty (0 bytes)")
+    return path
+
+
+def is_hdf5(path: str | Path) -> bool:
+    """Whether ``path`` starts with the HDF5 signature (at offset 0 or a power-of-two user block)."""
+    return bool(h5py.is_hdf5(str(path)))
+
+
+def read_header_rows(path: str | Path, n_rows: int) -> list[list[str]]:
+    """Return the first ``n_rows`` rows of a CSV file, split into cells (fewer if the file is shorter)."""
+    with wrap_errors(path, "cannot read the CSV header"), open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        rows = []
+        for row in reader:
+            rows.append(row)
+            if len(rows) == n_rows:
+                break
+    return rows
+
+
+@contextmanager
+def open_hdf5(path: str | Path) -> Iterator[h5py.File]:
+    """Open an HDF5 file read-only; a truncated or corrupted file raises InputFileError."""
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as error:
+        raise InputFileError(path, f"not a readable HDF5 file (truncated or corrupted?): {error}") from error
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+@contextmanager
+def wrap_errors(path: str | Path, what: str) -> Iterator[None]:
+    """Turn low-level exceptions raised inside the block into one InputFileError naming ``path``.
+
+    Parameters
+    ----------
+    path
+        The file being read.
+    what
+        What was being done, e.g. ``"cannot read the DeepLabCut table"``; the
+        original exception's message follows it.
+    """
+    try:
+        yield
+    except EtholakeError:
+        raise
+    except (OSError, RuntimeError, ValueError, KeyError, IndexError, TypeError, csv.Error) as error:
+        raise InputFileError(path, f"{what}: {type(error).__name__}: {error}") from error
+
+
+def warn_fixup(path: str | Path, message: str) -> None:
+    """Warn that input from ``path`` was fixed up while reading."""
+    warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)

@@ -1,0 +1,128 @@
+"""Shared steps of the label readers: painting intervals onto frames, session length, the dataset.
+
+Every reader turns its file into intervals ``[start, stop)`` of 0-based video
+frames per behavior, plus the frames the annotator scored. The label array is
+always dense from frame 0 to the session length: frame ``f`` is row ``f``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from etholake.errors import InputFileError
+from etholake.io._files import file_sha256, warn_fixup
+from etholake.schema.labels import ABSENT, NOT_SCORED, PRESENT, make_labels_dataset
+
+DEFAULT_ANNOTATOR = "unknown"
+
+
+def paint_intervals(
+    n_frames: int,
+    n_behaviors: int,
+    behavior_index: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+) -> np.ndarray:
+    """Return a (frame, behavior) bool array, True inside any interval ``[start, stop)`` of that behavior.
+
+    Vectorised with a difference array: +1 at each start, -1 at each stop, then
+    a cumulative sum along frames; overlapping intervals simply add up.
+    """
+    edges = np.zeros((n_frames + 1, n_behaviors), dtype=np.int32)
+    np.add.at(edges, (np.asarray(starts, dtype=np.intp), behavior_index), 1)
+    np.add.at(edges, (np.asarray(stops, dtype=np.intp), behavior_index), -1)
+    return np.cumsum(edges[:-1], axis=0) > 0
+
+
+def paint_scored(n_frames: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Return a bool array over frames, True inside any scored span ``[start, stop)``."""
+    zeros = np.zeros(len(starts), dtype=np.intp)
+    return paint_intervals(n_frames, 1, zeros, starts, stops)[:, 0]
+
+
+def session_length(path: str | Path, needed: int, n_frames: int | None, clip: bool) -> int:
+    """Number of frames of the label array.
+
+    Parameters
+    ----------
+    path
+        The label file (for messages).
+    needed
+        One past the last frame the file scores.
+    n_frames
+        The session length given by the caller, or None to end at ``needed``.
+    clip
+        If True, labels beyond ``n_frames`` are dropped with a warning instead
+        of raising.
+
+    Raises
+    ------
+    InputFileError
+        If the file scores frames at or beyond ``n_frames`` and ``clip`` is False.
+    """
+    if n_frames is None:
+        return needed
+    if n_frames < 0:
+        raise ValueError(f"n_frames must be >= 0, got {n_frames}")
+    if needed > n_frames:
+        problem = (
+            f"labels run to frame {needed - 1} (0-based) but the session has {n_frames} frames (0..{n_frames - 1})"
+        )
+        if not clip:
+            raise InputFileError(path, problem + "; pass clip=True to drop the labels beyond the session")
+        warn_fixup(path, problem + "; labels beyond the session were dropped (clip=True)")
+    return n_frames
+
+
+def clip_intervals(starts: np.ndarray, stops: np.ndarray, n_frames: int, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Cut intervals to ``[0, n_frames)`` and drop those left empty; ``others`` are filtered alike."""
+    starts = np.minimum(starts, n_frames)
+    stops = np.minimum(stops, n_frames)
+    keep = stops > starts
+    return (starts[keep], stops[keep], *(other[keep] for other in others))
+
+
+def resolve_behaviors(path: str | Path, found: Sequence[str], declared: Sequence[str] | None) -> list[str]:
+    """Behavior names of the dataset: ``declared`` if given (each found one must be in it), else ``found``."""
+    if declared is None:
+        return list(found)
+    declared = [str(name) for name in declared]
+    unknown = [name for name in found if name not in declared]
+    if unknown:
+        raise InputFileError(path, f"behavior(s) {unknown} are not among the declared behaviors {declared}")
+    return declared
+
+
+def label_values(present: np.ndarray, scored: np.ndarray) -> np.ndarray:
+    """Combine presence (frame, behavior) and scored frames (frame,) or (frame, behavior) into 1 / 0 / -1."""
+    scored = scored if scored.ndim == 2 else scored[:, None]
+    return np.where(scored, np.where(present, PRESENT, ABSENT), NOT_SCORED).astype(np.int8)
+
+
+def build_labels(
+    path: str | Path,
+    label: np.ndarray,
+    *,
+    behaviors: Sequence[str],
+    source_format: str,
+    annotator: str | None,
+    label_set: str,
+    fps: float | None,
+    extra_attrs: dict | None = None,
+) -> xr.Dataset:
+    """Wrap a (frame, behavior) label array as a canonical labels dataset with provenance attributes."""
+    return make_labels_dataset(
+        label,
+        behaviors=list(behaviors),
+        annotator=annotator or DEFAULT_ANNOTATOR,
+        label_set=label_set,
+        fps=fps,
+        source_file=str(path),
+        source_sha256=file_sha256(path),
+        source_format=source_format,
+        extra_attrs=extra_attrs,
+    )

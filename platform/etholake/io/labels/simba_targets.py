@@ -1,0 +1,135 @@
+"""SimBA ``targets_inserted`` CSV files (format name ``simba_targets``).
+
+SimBA writes one row per video frame: an unnamed first column with the frame
+index, the pose columns (``<bodypart>_<animal>_x``, ``_y``, ``_p``), the
+extracted features, then one column per classifier ("target") holding 1 where
+the behavior was annotated present and 0 where absent.
+
+The behavior columns are the ``behaviors=`` given (SimBA's project_config.ini
+``target_name_<n>``), or else the trailing run of columns written as integers
+0/1 (features are written as floats). A frame missing from the file, or an
+empty cell, is -1 (not scored); frames after the last row up to ``n_frames``
+too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from etholake.errors import InputFileError
+from etholake.io._files import read_header_rows, require_readable_file, wrap_errors
+from etholake.io.labels._frames import build_labels, session_length
+from etholake.schema.labels import NOT_SCORED
+
+FORMAT = "simba_targets"
+POSE_SUFFIXES = ("_x", "_y", "_p")
+_SEARCHED_TRAILING_COLUMNS = 32
+
+
+def looks_like_simba_targets(header: Sequence[str]) -> bool:
+    """Whether a header row has SimBA's unnamed index column and ``_x``/``_y``/``_p`` pose triples."""
+    if not header or header[0].strip():
+        return False
+    names = set(header[1:])
+    return any(name.endswith("_x") and name[:-2] + "_y" in names and name[:-2] + "_p" in names for name in names)
+
+
+def _is_pose_column(name: str) -> bool:
+    return name.endswith(POSE_SUFFIXES)
+
+
+def _trailing_binary_columns(path: Path, header: list[str]) -> list[str]:
+    candidates = [name for name in header[-_SEARCHED_TRAILING_COLUMNS:] if name and not _is_pose_column(name)]
+    with wrap_errors(path, "cannot read the SimBA table"):
+        tail = pd.read_csv(path, usecols=candidates)
+    found: list[str] = []
+    for name in reversed(candidates):
+        column = tail[name]
+        if not (pd.api.types.is_integer_dtype(column.dtype) and column.isin((0, 1)).all()):
+            break
+        found.insert(0, name)
+    if not found:
+        raise InputFileError(path, "no behavior columns (trailing integer 0/1 columns) found: pass behaviors=")
+    if len(found) == len(candidates):
+        raise InputFileError(path, f"the last {len(found)} columns are all 0/1: pass behaviors= to name the targets")
+    return found
+
+
+def read_simba_targets(
+    path: str | Path,
+    *,
+    behaviors: Sequence[str] | None = None,
+    fps: float | None = None,
+    annotator: str | None = None,
+    label_set: str | None = None,
+    n_frames: int | None = None,
+    clip: bool = False,
+) -> xr.Dataset:
+    """Read the behavior columns of a SimBA ``targets_inserted`` CSV.
+
+    Parameters
+    ----------
+    path
+        The ``targets_inserted`` CSV.
+    behaviors
+        Names of the target columns; inferred when omitted (see module doc).
+    fps
+        Video frame rate, for the ``time`` coordinate.
+    annotator
+        Who scored the video (``"unknown"`` if not given).
+    label_set
+        Name of the label set; defaults to ``"simba_targets"``.
+    n_frames
+        Session length in frames; frames after the last row are -1.
+    clip
+        Drop rows beyond ``n_frames`` with a warning instead of raising.
+
+    Returns
+    -------
+    xarray.Dataset
+        Canonical labels, one row per video frame from 0.
+    """
+    path = require_readable_file(path)
+    rows = read_header_rows(path, 1)
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if not looks_like_simba_targets(header):
+        raise InputFileError(
+            path,
+            "not a SimBA targets_inserted file: expected an unnamed first (frame) column and "
+            "<bodypart>_x/_y/_p pose columns",
+        )
+    columns = list(behaviors) if behaviors is not None else _trailing_binary_columns(path, header)
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise InputFileError(path, f"has no column(s) {missing}")
+    with wrap_errors(path, "cannot read the SimBA table"):
+        table = pd.read_csv(path, usecols=[0, *(header.index(name) for name in columns)], index_col=0)
+    frames = pd.to_numeric(pd.Series(table.index), errors="coerce").to_numpy(dtype=np.float64)
+    if not (np.all(np.isfinite(frames)) and np.all(frames == np.round(frames)) and np.all(frames >= 0)):
+        raise InputFileError(path, "the first column must hold non-negative integer frame indices")
+    frames = frames.astype(np.int64)
+    if frames.size > 1 and np.any(np.diff(frames) <= 0):
+        raise InputFileError(path, "frame indices in the first column must increase strictly")
+    values = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isfinite(values) & ~np.isin(values, (0, 1))
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise InputFileError(path, f"frame {frames[row]}: {columns[column]} is {values[row, column]:g}, not 0 or 1")
+    length = session_length(path, int(frames[-1]) + 1 if frames.size else 0, n_frames, clip)
+    keep = frames < length
+    label = np.full((length, len(columns)), NOT_SCORED, dtype=np.int8)
+    label[frames[keep]] = np.where(np.isfinite(values[keep]), values[keep], NOT_SCORED).astype(np.int8)
+    return build_labels(
+        path,
+        label,
+        behaviors=columns,
+        source_format=FORMAT,
+        annotator=annotator,
+        label_set=label_set or FORMAT,
+        fps=fps,
+    )

@@ -1,0 +1,226 @@
+"""Bad pose files give one clear InputFileError naming the file and the problem."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from etholake.errors import InputFileError
+from etholake.io import detect_pose_format, read_pose
+from etholake.io._pandas_hdf import UnsafePickleError, literal_from_pickle
+
+DLC_H5 = "pose/dlc_single_openfield_m3v1mp4.predictions.h5"
+DLC_CSV = "pose/dlc_single_deepof.predictions.csv"
+SLEAP_H5 = "pose/sleap_deepof_single.analysis.h5"
+
+
+def copy(shared_data, name: str, tmp_path: Path, new_name: str | None = None) -> Path:
+    target = tmp_path / (new_name or Path(name).name)
+    shutil.copyfile(shared_data(name), target)
+    return target
+
+
+def truncated_h5(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path, {}, "HDF5"
+
+
+def corrupted_h5(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    data = bytearray(path.read_bytes())
+    data[2000:60000] = bytes(58000)
+    path.write_bytes(bytes(data))
+    return path, {}, "truncated or corrupted|cannot read"
+
+
+def empty_file(shared_data, tmp_path):
+    path = tmp_path / "empty.h5"
+    path.touch()
+    return path, {}, "empty"
+
+
+def missing_file(shared_data, tmp_path):
+    return tmp_path / "absent.csv", {}, "does not exist"
+
+
+def directory(shared_data, tmp_path):
+    return tmp_path, {}, "not a regular file"
+
+
+def wrong_header_csv(shared_data, tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("time,speed,heading\n0,1,2\n")
+    return path, {}, "matches no supported pose CSV layout"
+
+
+def wrong_header_as_dlc(shared_data, tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("frame,nose,nose\nbodyparts,nose,nose\ncoords,x,y\n0,1,2\n")
+    return path, {"format": "dlc_csv"}, "first header cell is 'frame'"
+
+
+def header_only_csv(shared_data, tmp_path):
+    path = tmp_path / "header_only.csv"
+    path.write_text("scorer,s,s\nbodyparts,nose,nose\ncoords,x,y\n")
+    return path, {}, "no data rows"
+
+
+def truncated_csv(shared_data, tmp_path):
+    path = copy(shared_data, DLC_CSV, tmp_path)
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    return path, {}, "cannot parse the CSV values"
+
+
+def text_in_values_csv(shared_data, tmp_path):
+    path = tmp_path / "text.csv"
+    path.write_text("scorer,s,s,s\nbodyparts,nose,nose,nose\ncoords,x,y,likelihood\n0,1,two,0.5\n")
+    return path, {}, "cannot parse the CSV values"
+
+
+def unknown_coordinate_csv(shared_data, tmp_path):
+    path = tmp_path / "coords.csv"
+    path.write_text("scorer,s,s,s\nbodyparts,nose,nose,nose\ncoords,x,y,w\n0,1,2,3\n")
+    return path, {}, "unexpected coordinate name"
+
+
+def csv_renamed_h5_as_dlc_h5(shared_data, tmp_path):
+    path = copy(shared_data, DLC_CSV, tmp_path, "renamed.h5")
+    return path, {"format": "dlc_h5"}, "not a readable HDF5 file.*looks like dlc_csv"
+
+
+def sleap_as_dlc_h5(shared_data, tmp_path):
+    path = copy(shared_data, SLEAP_H5, tmp_path)
+    return path, {"format": "dlc_h5"}, "not a DeepLabCut .h5 file.*looks like sleap_h5"
+
+
+def dlc_as_sleap_h5(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    return path, {"format": "sleap_h5"}, "not a SLEAP analysis file.*looks like dlc_h5"
+
+
+def unrelated_hdf5(shared_data, tmp_path):
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as handle:
+        handle["spikes"] = np.arange(10)
+    return path, {}, "matches no supported pose format"
+
+
+def binary_garbage(shared_data, tmp_path):
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    return path, {}, "binary content"
+
+
+def malicious_pickle_attribute(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    with h5py.File(path, "r+") as handle:
+        handle["df_with_missing"].attrs["non_index_axes"] = np.bytes_(b"cos\nsystem\n(S'echo owned'\ntR.")
+    return path, {}, "refusing to read key 'df_with_missing'.*GLOBAL"
+
+
+def missing_pandas_key(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    return path, {"key": "tracks"}, "has no pandas key 'tracks'"
+
+
+def nwb_without_pose(shared_data, tmp_path):
+    return shared_data("neural/dandi000006_sub-anm369963_ses-20170228.nwb"), {}, "no ndx-pose PoseEstimation"
+
+
+def nwb_unknown_estimation(shared_data, tmp_path):
+    path = shared_data("pose/ndxpose_0.3.0_poseestimation_two_cameras.nwb")
+    return path, {"nwb_pose_estimation": "Nope"}, "has no PoseEstimation named"
+
+
+BAD_FILES = [
+    truncated_h5,
+    corrupted_h5,
+    empty_file,
+    missing_file,
+    directory,
+    wrong_header_csv,
+    wrong_header_as_dlc,
+    header_only_csv,
+    truncated_csv,
+    text_in_values_csv,
+    unknown_coordinate_csv,
+    csv_renamed_h5_as_dlc_h5,
+    sleap_as_dlc_h5,
+    dlc_as_sleap_h5,
+    unrelated_hdf5,
+    binary_garbage,
+    malicious_pickle_attribute,
+    missing_pandas_key,
+    nwb_without_pose,
+    nwb_unknown_estimation,
+]
+
+
+@pytest.mark.parametrize("make_bad_file", BAD_FILES, ids=[f.__name__ for f in BAD_FILES])
+def test_bad_file_raises_one_input_file_error(shared_data, tmp_path, make_bad_file):
+    path, options, problem = make_bad_file(shared_data, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(InputFileError, match=problem) as raised:
+            read_pose(path, **options)
+    error = raised.value
+    assert error.path == str(path)
+    assert str(error).startswith(f"{path}: ")
+    assert str(error).count(str(path)) == 1
+
+
+def test_csv_renamed_h5_is_read_by_content_with_a_warning(shared_data, tmp_path):
+    path = copy(shared_data, DLC_CSV, tmp_path, "renamed.h5")
+    assert detect_pose_format(path) == "dlc_csv"
+    with pytest.warns(UserWarning, match="content is dlc_csv but the extension is '.h5'"):
+        ds = read_pose(path)
+    assert ds.sizes["time"] == 97
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"format": "dlc_xlsx"}, ValueError, "unknown pose format"),
+        ({"fps": -3}, ValueError, "fps must be a positive number"),
+        ({"individuals": ["a", "b"]}, ValueError, "gives 2 name"),
+        ({"individuals": [""]}, ValueError, "unique, non-empty"),
+        ({"nwb_pose_estimation": "x"}, TypeError, "do not apply to format 'dlc_h5'"),
+    ],
+)
+def test_bad_arguments(shared_data, options, error, message):
+    with pytest.raises(error, match=message):
+        read_pose(shared_data(DLC_H5), **options)
+
+
+def test_url_is_refused():
+    with pytest.raises(InputFileError, match="is a URL"):
+        read_pose("s3://bucket/video1DLC.h5")
+
+
+def test_literal_pickle_decodes_pandas_column_labels(shared_data):
+    with h5py.File(shared_data(DLC_H5)) as handle:
+        axes = literal_from_pickle(bytes(handle["df_with_missing"].attrs["non_index_axes"]))
+    assert axes[0][0] == 1
+    assert axes[0][1][0] == ("DLC_resnet50_openfieldAug20shuffle1_30000", "snout", "x")
+    assert len(axes[0][1]) == 12
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"cos\nsystem\n(S'echo owned'\ntR.",
+        b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94.",
+        b"(lp0\nI1\na(c__builtin__\neval\np1\ntp2\na.",
+    ],
+)
+def test_literal_pickle_refuses_code(payload):
+    with pytest.raises(UnsafePickleError):
+        literal_from_pickle(payload)
