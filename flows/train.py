@@ -7,7 +7,7 @@ from prefect import flow
 from etholake.compute import client
 from etholake.config import load_settings
 from etholake.jobs.context import JobContext
-from etholake.jobs.train import TrainOutcome, train_from_lake
+from etholake.jobs.train import EvaluationSettings, TrainOutcome, train_from_lake
 
 
 @flow(name="etholake-train")
@@ -22,6 +22,7 @@ def train_flow(
     group_by: str = "session",
     n_splits: int | None = 5,
     sessions_lab: str | None = None,
+    settings: EvaluationSettings | None = None,
     lake: str | None = None,
     catalog: str | None = None,
     actor: str | None = None,
@@ -41,5 +42,6 @@ def train_flow(
             group_by=group_by,
             n_splits=n_splits,
             sessions_lab=sessions_lab,
+            settings=settings,
             client=dask_client,
         )

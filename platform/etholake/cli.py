@@ -15,6 +15,7 @@ from etholake.ingest import commands as ingest_commands
 from etholake.jobs import commands as job_commands
 from etholake.jobs import model_commands
 from etholake.lake import commands as lake_commands
+from etholake.report import commands as report_commands
 from etholake.sim import commands as sim_commands
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ job_commands.register(app)
 model_commands.register(app)
 catalog_commands.register(app)
 sim_commands.register(app)
+report_commands.register(app)
 demo_commands.register(app)
 
 

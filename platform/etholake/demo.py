@@ -25,10 +25,27 @@ from rich.console import Console
 from etholake.catalog import SessionKey
 
 SIZES: dict[str, dict[str, Any]] = {
-    "tiny": {"n_labs": 3, "sessions_per_lab": 2, "minutes": 1.0, "folds": 3, "shifts": 200},
-    "default": {"n_labs": 3, "sessions_per_lab": 4, "minutes": 2.0, "folds": 4, "shifts": 1000},
-    "large": {"n_labs": 3, "sessions_per_lab": 10, "minutes": 10.0, "folds": 5, "shifts": 1000},
+    "tiny": {"n_labs": 3, "sessions_per_lab": 2, "minutes": 1.0, "folds": 3, "shifts": 200, "stride": 4, "curve": ()},
+    "default": {
+        "n_labs": 3,
+        "sessions_per_lab": 4,
+        "minutes": 2.0,
+        "folds": 3,
+        "shifts": 1000,
+        "stride": 4,
+        "curve": (2, 4),
+    },
+    "large": {
+        "n_labs": 3,
+        "sessions_per_lab": 10,
+        "minutes": 10.0,
+        "folds": 5,
+        "shifts": 1000,
+        "stride": 6,
+        "curve": None,
+    },
 }
+DEMO_ESTIMATOR = {"kind": "random_forest", "params": {"n_estimators": 60}}
 MODEL = "social"
 BEHAVIORS = ["attack", "chase", "sniff", "mount"]
 OWNER_LAB = "ashby"
@@ -116,7 +133,7 @@ def run_demo(
     from etholake.flows.ingest import ingest_flow
     from etholake.jobs.context import JobContext
     from etholake.jobs.nwb import export_session_to_nwb
-    from etholake.jobs.train import train_from_lake
+    from etholake.jobs.train import EvaluationSettings, train_from_lake
 
     console = console or Console()
     config = SIZES[size]
@@ -161,8 +178,16 @@ def run_demo(
         return f"default feature set: {computed} computed, {len(outcomes) - computed} up to date", computed == 0
 
     def train() -> tuple[str, bool]:
+        settings = EvaluationSettings(inner_splits=2, stride=config["stride"], learning_curve=config["curve"])
         outcome = train_from_lake(
-            context, name=MODEL, lab=OWNER_LAB, behaviors=BEHAVIORS, policy="majority", n_splits=config["folds"]
+            context,
+            name=MODEL,
+            lab=OWNER_LAB,
+            behaviors=BEHAVIORS,
+            policy="majority",
+            n_splits=config["folds"],
+            estimator=DEMO_ESTIMATOR,
+            settings=settings,
         )
         figures = ", ".join(f"{b} {m.get('pooled_f1') or 0:.2f}" for b, m in outcome.metrics.items())
         return f"{MODEL} v{outcome.version}; held-out F1 grouped by session: {figures}", outcome.reused

@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from etholake.jobs.train import EvaluationSettings
 from etholake.tables import OutputFormat, print_frame
 
 console = Console()
@@ -45,6 +46,8 @@ def train(
     params: str | None = typer.Option(None, help="Estimator parameters as JSON, e.g. '{\"n_estimators\": 200}'."),
     group_by: str = typer.Option("session", help="Evaluation groups: session, subject or lab."),
     folds: int = typer.Option(5, help="Outer folds of the grouped evaluation."),
+    stride: int = typer.Option(1, help="Fit on every n-th frame of each class (evaluation scores every frame)."),
+    permutation_repeats: int = typer.Option(0, help="Shuffles per feature for held-out permutation importance."),
 ) -> None:
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import quiet_prefect
@@ -62,6 +65,7 @@ def train(
         estimator=_estimator(estimator, params),
         group_by=group_by,
         n_splits=folds,
+        settings=EvaluationSettings(stride=stride, permutation_repeats=permutation_repeats),
     )
     print_frame(_metrics_frame(outcome.metrics), OutputFormat.table, title=f"{name} v{outcome.version}, held out")
     console.print(
@@ -80,6 +84,8 @@ def evaluate(
     params: str | None = typer.Option(None, help="Estimator parameters as JSON."),
     group_by: str = typer.Option("session", help="Evaluation groups: session, subject or lab."),
     folds: int = typer.Option(5, help="Outer folds."),
+    stride: int = typer.Option(1, help="Fit on every n-th frame of each class (evaluation scores every frame)."),
+    permutation_repeats: int = typer.Option(0, help="Shuffles per feature for held-out permutation importance."),
     report: Path | None = typer.Option(None, help="Also write the HTML report here."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
 ) -> None:
@@ -93,8 +99,9 @@ def evaluate(
         context, behaviors=behavior, label_sets=label_set or None, policy=policy, feature_set=feature_set
     )
     spec = EstimatorSpec.from_dict(_estimator(estimator, params))
+    settings = EvaluationSettings(stride=stride, permutation_repeats=permutation_repeats)
     evaluations = evaluate_training_data(
-        data, behavior, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=folds
+        data, behavior, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=folds, settings=settings
     )
     metrics = {e.behavior: e.summary() for e in evaluations}
     print_frame(_metrics_frame(metrics), output, title=f"grouped by {group_by}, held out")

@@ -53,6 +53,38 @@ def _labelled_sessions(context: JobContext, label_sets: list[str] | None, lab: s
     return found
 
 
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """How thoroughly to evaluate (and how many rows each fit uses).
+
+    Attributes
+    ----------
+    inner_splits
+        Folds of the inner cross-validation that chooses threshold and minimum bout.
+    stride
+        Fit on every ``stride``-th frame of each class (neighbouring frames are near
+        duplicates); evaluation always scores every frame.
+    random_split
+        Also score a random-frame split, shown beside the grouped figure as leaky.
+    learning_curve
+        Numbers of training sessions for the learning curve; None chooses 2, 4, 8, ...
+    permutation_repeats
+        Shuffles per feature for held-out permutation importance (0: impurity only).
+    """
+
+    inner_splits: int = 3
+    stride: int = 1
+    random_split: bool = True
+    learning_curve: tuple[int, ...] | None = None
+    permutation_repeats: int = 0
+
+    def sampling(self):
+        """The training-row sampling these settings ask for."""
+        from etholake.models.trainset import Sampling
+
+        return Sampling(stride=self.stride)
+
+
 @dataclass
 class TrainingData:
     """Sessions, the joined training set and the lake assets it came from."""
@@ -98,14 +130,31 @@ def evaluate_training_data(
     feature_set: str,
     group_by: str = "session",
     n_splits: int | None = 5,
+    settings: EvaluationSettings | None = None,
     client=None,
 ) -> list:
     """Nested grouped cross-validation of every behavior (see :func:`etholake.models.evaluation.evaluate_behavior`)."""
     from etholake.models.evaluation import Candidate, evaluate_behavior
 
+    settings = settings or EvaluationSettings()
     candidate = Candidate(feature_set, data.trainset, spec)
+    sessions = len(data.sessions)
+    curve = settings.learning_curve
+    if curve is None:
+        curve = tuple(n for n in (2, 4, 8, 16, 32, 64) if n < sessions * (1 - 1 / (n_splits or sessions)))
     return [
-        evaluate_behavior(candidate, behavior, group_by=group_by, n_splits=n_splits, client=client)
+        evaluate_behavior(
+            candidate,
+            behavior,
+            group_by=group_by,
+            n_splits=n_splits,
+            inner_splits=settings.inner_splits,
+            sampling=settings.sampling(),
+            random_split=settings.random_split,
+            learning_curve=curve,
+            permutation_repeats=settings.permutation_repeats,
+            client=client,
+        )
         for behavior in behaviors
     ]
 
@@ -159,6 +208,7 @@ def train_from_lake(
     group_by: str = "session",
     n_splits: int | None = 5,
     sessions_lab: str | None = None,
+    settings: EvaluationSettings | None = None,
     client=None,
 ) -> TrainOutcome:
     """Train, evaluate and register model ``name`` for ``behaviors``.
@@ -190,6 +240,8 @@ def train_from_lake(
         Outer folds of the grouped evaluation (None: leave one group out).
     sessions_lab
         Only train on this lab's sessions (default: every visible lab).
+    settings
+        Evaluation thoroughness and training-row stride.
     client
         Optional Dask client for the fits.
 
@@ -202,6 +254,7 @@ def train_from_lake(
 
     started = time.perf_counter()
     spec = EstimatorSpec.from_dict(estimator or {})
+    settings = settings or EvaluationSettings()
     if client is not None and spec.kind == "random_forest":
         spec = EstimatorSpec(spec.kind, {**spec.params, "n_jobs": 1}, spec.class_weight, spec.random_state)
     data = assemble_training_data(
@@ -213,13 +266,22 @@ def train_from_lake(
         sessions_lab=sessions_lab,
     )
     recipe = hashlib.sha256(
-        json.dumps([sorted(data.parents), behaviors, policy, spec.to_dict(), group_by, n_splits], default=str).encode()
+        json.dumps(
+            [sorted(data.parents), behaviors, policy, spec.to_dict(), group_by, n_splits, settings], default=str
+        ).encode()
     ).hexdigest()
     previous = _trained_before(context, name, recipe)
     if previous is not None:
         return previous
     evaluations = evaluate_training_data(
-        data, behaviors, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=n_splits, client=client
+        data,
+        behaviors,
+        spec=spec,
+        feature_set=feature_set,
+        group_by=group_by,
+        n_splits=n_splits,
+        settings=settings,
+        client=client,
     )
     metrics = {evaluation.behavior: evaluation.summary() for evaluation in evaluations}
     bundle = train_model(
@@ -228,6 +290,8 @@ def train_from_lake(
         behaviors=behaviors,
         spec=spec,
         group_by=group_by,
+        sampling=settings.sampling(),
+        inner_splits=settings.inner_splits,
         metrics=metrics,
         client=client,
         created_by=context.user,
