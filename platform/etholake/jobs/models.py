@@ -95,9 +95,14 @@ def publish_model(
 
 @lru_cache(maxsize=8)
 def _load(url: str, artifact_sha256: str, options: tuple):
+    """Load and cache a model; its trees predict on one thread (sessions run in parallel on Dask instead)."""
     from etholake.models.registry import load_model
 
-    return load_model(url, artifact_sha256, dict(options))
+    bundle = load_model(url, artifact_sha256, dict(options))
+    for estimator in bundle.estimators.values():
+        if hasattr(estimator, "n_jobs"):
+            estimator.n_jobs = 1
+    return bundle
 
 
 def load_registered_model(lake: Lake, catalog: Catalog, actor: str | None, name: str, version: int | str):
