@@ -1,0 +1,1 @@
+"""Batch prediction, thresholds and bout extraction."""

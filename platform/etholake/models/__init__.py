@@ -1,0 +1,1 @@
+"""Behavior classifiers: training sets, estimators, grouped evaluation, registry, labelling loop."""

@@ -1,0 +1,100 @@
+"""The README's demo at its smallest size: every stage runs, a second run reuses everything."""
+
+import pytest
+from rich.console import Console
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, prefect_harness):
+    from etholake.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    console = Console(record=True, width=160)
+    first = run_demo(out, "tiny", console=console, progress=False)
+    again = run_demo(out, "tiny", console=console, progress=False)
+    return first, again
+
+
+def test_every_stage_ran_and_the_second_run_reused_what_is_current(demo):
+    first, again = demo
+    names = [s.name for s in first.stages]
+    assert names == [
+        "simulate",
+        "ingest",
+        "features",
+        "train",
+        "promote",
+        "infer",
+        "align",
+        "nwb export",
+        "queries",
+        "report",
+    ]
+    assert not any(s.reused for s in first.stages[:7])
+    reused = {s.name for s in again.stages if s.reused}
+    assert reused == {"simulate", "ingest", "features", "train", "promote", "infer", "align", "nwb export"}
+
+
+def test_demo_results_are_queryable_and_exported(demo):
+    first, _ = demo
+    assert len(first.queries["models"]) == 1
+    assert first.queries["models"]["stage"].tolist() == ["production"]
+    assert not first.queries["units modulated by sniff (q < 0.05)"].empty
+    assert first.report.is_file() and first.report.name == "index.html"
+    assert first.nwb.is_file()
+
+
+def test_exported_nwb_passes_the_dandi_inspection_and_loads_in_pynapple(demo):
+    from nwbinspector import Importance, inspect_nwbfile, load_config
+
+    first, _ = demo
+    messages = list(inspect_nwbfile(nwbfile_path=str(first.nwb), config=load_config("dandi")))
+    serious = [m for m in messages if m.importance in (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION)]
+    assert serious == [], [m.message for m in serious]
+    import pynapple
+
+    loaded = pynapple.load_file(str(first.nwb))
+    keys = set(loaded.keys())
+    assert {"attack", "sniff"} <= keys or any("sniff" in k for k in keys), keys
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["query", "sessions", "--behavior", "attack", "--min-bouts", "2"],
+        ["query", "units", "--behavior", "sniff", "--q", "0.05"],
+        ["query", "models"],
+        ["status"],
+    ],
+)
+def test_readme_walkthrough_queries(demo, monkeypatch, arguments):
+    from typer.testing import CliRunner
+
+    from etholake.cli import app
+
+    first, _ = demo
+    monkeypatch.setenv("ETHOLAKE_LAKE", first.lake)
+    monkeypatch.setenv("ETHOLAKE_USER", "demo")
+    result = CliRunner().invoke(app, [*arguments, "--format", "csv"] if arguments[0] == "query" else arguments)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) >= 2, result.output
+
+
+def test_readme_lineage_example(demo, monkeypatch):
+    from typer.testing import CliRunner
+
+    from etholake.catalog import Catalog
+    from etholake.cli import app
+
+    first, _ = demo
+    with Catalog(first.catalog) as catalog:
+        bouts = catalog.assets("demo", kind="bouts")[0]
+    monkeypatch.setenv("ETHOLAKE_LAKE", first.lake)
+    monkeypatch.setenv("ETHOLAKE_USER", "demo")
+    result = CliRunner().invoke(app, ["lineage", bouts.id, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    for kind in ("annotations", "features", "model", "pose", "labels"):
+        assert f",{kind}," in result.output

@@ -1,0 +1,116 @@
+"""Training sets: joining on frames, annotator policies, sampling."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pytest
+
+from etholake.errors import SchemaError
+from etholake.models.trainset import (
+    LabelPolicy,
+    Sampling,
+    SessionData,
+    build_training_set,
+    combine_labels,
+    name_difference,
+    sample_rows,
+)
+from etholake.schema.labels import make_labels_dataset
+
+# three annotators x five frames x one behavior
+VOTES = np.array([[[1], [1], [0], [-1], [-1]], [[1], [0], [0], [1], [-1]], [[0], [-1], [0], [-1], [-1]]])
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("majority", [1, -1, 0, 1, -1]),
+        ("any", [1, 1, 0, 1, -1]),
+        ("single:b", [1, 0, 0, 1, -1]),
+        ("single:zed", [-1, -1, -1, -1, -1]),
+    ],
+)
+def test_policies(policy, expected):
+    with pytest.warns(UserWarning, match="tied") if policy == "majority" else contextlib.nullcontext():
+        combined = combine_labels(VOTES, LabelPolicy.parse(policy), ["a", "b", "c"])
+    assert combined[:, 0].tolist() == expected
+
+
+@pytest.mark.parametrize("text", ["single", "majority:a", "vote"])
+def test_bad_policies(text):
+    with pytest.raises(ValueError):
+        LabelPolicy.parse(text)
+
+
+def test_join_on_frames_and_exclude_not_scored(synthetic_session):
+    session, truth = synthetic_session("s1", 0, n_frames=200)
+    features = session.features.isel(time=slice(50, None))
+    labels = make_labels_dataset(
+        np.where(np.arange(200) < 20, -1, truth).astype(np.int8)[:, None],
+        behaviors=["attack"],
+        annotator="alice",
+        label_set="S1",
+        fps=30,
+    )
+    with pytest.warns(UserWarning, match="50 labelled frame"):
+        trainset = build_training_set([SessionData("s1", features, [labels])], ["attack"])
+    assert trainset.frame.tolist() == list(range(50, 200))
+    assert trainset.y[:, 0].tolist() == truth[50:].astype(int).tolist()
+    np.testing.assert_array_equal(trainset.X, features["features"].values)
+    assert trainset.describe()["label_policy"] == "majority"
+
+
+def test_not_scored_frames_are_excluded(synthetic_session):
+    session, truth = synthetic_session("s1", 1, n_frames=100)
+    label = truth.astype(np.int8)
+    label[10:30] = -1
+    labels = make_labels_dataset(label[:, None], behaviors=["attack"], annotator="alice", label_set="S1")
+    trainset = build_training_set([SessionData("s1", session.features, [labels])], ["attack"])
+    assert trainset.n_rows == 80
+    assert not np.isin(np.arange(10, 30), trainset.frame).any()
+    starts = trainset.segment_starts(np.arange(trainset.n_rows))
+    assert np.flatnonzero(starts).tolist() == [0, 10]
+
+
+def test_two_annotators_kept_apart_and_combined(synthetic_session):
+    session, truth = synthetic_session("s1", 2, n_frames=300, annotators={"alice": 0, "carol": 10})
+    trainset = build_training_set([session], ["attack"], policy="single:alice")
+    assert set(trainset.annotator_labels) == {"alice", "carol"}
+    assert trainset.y[:, 0].tolist() == truth.astype(int).tolist()
+    any_set = build_training_set([session], ["attack"], policy="any")
+    assert (any_set.y[:, 0] == 1).sum() >= (trainset.y[:, 0] == 1).sum()
+
+
+def test_feature_mismatch_is_refused(synthetic_session):
+    first, _ = synthetic_session("s1", 3, n_frames=50)
+    second, _ = synthetic_session("s2", 4, n_frames=50)
+    renamed = second.features.assign_coords(feature=["signal_a", "signal_b", "other", "noise_1", "noise_2"])
+    with pytest.raises(SchemaError, match=r"missing 1 feature.*'distractor'.*unexpected 1 feature.*'other'"):
+        build_training_set([first, SessionData("s2", renamed, second.labels)], ["attack"])
+    rehashed = second.features.assign_attrs(feature_set_hash="other")
+    with pytest.raises(SchemaError, match="feature_set_hash"):
+        build_training_set([first, SessionData("s2", rehashed, second.labels)], ["attack"])
+
+
+def test_name_difference_reports_order():
+    assert "another order" in name_difference(["a", "b"], ["b", "a"])
+
+
+@pytest.mark.parametrize(
+    ("sampling", "n_positive", "n_negative"),
+    [
+        (Sampling("class_weight"), 10, 90),
+        (Sampling("undersample", ratio=2.0), 10, 20),
+        (Sampling("none", stride=3), 4, 30),
+    ],
+)
+def test_sampling(sampling, n_positive, n_negative):
+    y = np.zeros(100, dtype=np.int8)
+    y[::10] = 1
+    rows = sample_rows(y, sampling)
+    assert (y[rows] == 1).sum() == n_positive
+    assert (y[rows] == 0).sum() == n_negative
+    assert np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(rows, sample_rows(y, sampling))
