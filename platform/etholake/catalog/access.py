@@ -9,10 +9,10 @@ lab-wide asset (a model, a feature set) has its own. Writing needs the
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from etholake.catalog.models import Asset, Lab, Membership, Session, User
+from etholake.catalog.models import Asset, Lab, Membership, Session, Subject, User
 from etholake.errors import AccessDeniedError
 
 WRITE_ROLES = ("owner", "member")
@@ -52,6 +52,25 @@ def visible_assets(db: OrmSession, actor: str | None) -> ColumnElement[bool]:
     return or_(
         (Asset.session_id.is_(None)) & own,
         (Asset.session_id.is_not(None)) & through_session,
+    )
+
+
+def session_rows(db: OrmSession, actor: str | None, session_id, *columns) -> Select:
+    """Rows of a per-session table, with the session's lab, subject and name, for the sessions ``actor`` may see.
+
+    Parameters
+    ----------
+    session_id
+        The table's column holding the session id (``BehaviorSummary.session_id``, say).
+    columns
+        The table's columns to select after ``lab``, ``subject`` and ``session``.
+    """
+    return (
+        select(Lab.name.label("lab"), Subject.name.label("subject"), Session.name.label("session"), *columns)
+        .join(Session, Session.id == session_id)
+        .join(Lab, Lab.id == Session.lab_id)
+        .join(Subject, Subject.id == Session.subject_id)
+        .where(visible_sessions(db, actor))
     )
 
 

@@ -155,25 +155,19 @@ class QueriesMixin:
             Only this lab.
         """
         with self.transaction() as db:
-            query = (
-                select(
-                    Lab.name.label("lab"),
-                    Subject.name.label("subject"),
-                    Session.name.label("session"),
-                    UnitSummary.unit,
-                    UnitSummary.region,
-                    UnitSummary.behavior,
-                    UnitSummary.rate_in_hz,
-                    UnitSummary.rate_out_hz,
-                    UnitSummary.modulation_index,
-                    UnitSummary.p_value,
-                    UnitSummary.q_value,
-                    UnitSummary.method,
-                )
-                .join(Session, Session.id == UnitSummary.session_id)
-                .join(Lab, Lab.id == Session.lab_id)
-                .join(Subject, Subject.id == Session.subject_id)
-                .where(access.visible_sessions(db, actor))
+            query = access.session_rows(
+                db,
+                actor,
+                UnitSummary.session_id,
+                UnitSummary.unit,
+                UnitSummary.region,
+                UnitSummary.behavior,
+                UnitSummary.rate_in_hz,
+                UnitSummary.rate_out_hz,
+                UnitSummary.modulation_index,
+                UnitSummary.p_value,
+                UnitSummary.q_value,
+                UnitSummary.method,
             )
             if behavior is not None:
                 query = query.where(UnitSummary.behavior == behavior)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from etholake.catalog import access
-from etholake.catalog.models import Asset, BehaviorSummary, Lab, Session, Subject, UnitSummary
+from etholake.catalog.models import Asset, BehaviorSummary, UnitSummary
 from etholake.errors import NotFoundError
 
 BEHAVIOR_FIELDS = (
@@ -102,25 +102,19 @@ class SummariesMixin:
     def behavior_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
         """Behavior summaries of the sessions ``actor`` may see, with the session's lab/subject/name."""
         with self.transaction() as db:
-            query = (
-                select(
-                    Lab.name.label("lab"),
-                    Subject.name.label("subject"),
-                    Session.name.label("session"),
-                    BehaviorSummary.annotations_id,
-                    BehaviorSummary.source,
-                    BehaviorSummary.model_name,
-                    BehaviorSummary.model_version,
-                    *[getattr(BehaviorSummary, f) for f in BEHAVIOR_FIELDS],
-                )
-                .join(Session, Session.id == BehaviorSummary.session_id)
-                .join(Lab, Lab.id == Session.lab_id)
-                .join(Subject, Subject.id == Session.subject_id)
-                .where(access.visible_sessions(db, actor))
+            query = access.session_rows(
+                db,
+                actor,
+                BehaviorSummary.session_id,
+                BehaviorSummary.annotations_id,
+                BehaviorSummary.source,
+                BehaviorSummary.model_name,
+                BehaviorSummary.model_version,
+                *[getattr(BehaviorSummary, f) for f in BEHAVIOR_FIELDS],
             )
             if behavior is not None:
                 query = query.where(BehaviorSummary.behavior == behavior)
-            result = db.execute(query.order_by(Lab.name, Subject.name, Session.name, BehaviorSummary.behavior))
+            result = db.execute(query.order_by("lab", "subject", "session", BehaviorSummary.behavior))
             return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
     def replace_unit_summaries(self, actor: str, summary: UnitSummaryRows) -> None:
@@ -137,24 +131,3 @@ class SummariesMixin:
             values["unit"] = str(values["unit"])
             values["params"] = values["params"] or {}
             db.add(UnitSummary(session_id=asset.session_id, asset_id=summary.asset_id, **values))
-
-    def unit_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
-        """Unit x behavior statistics of the sessions ``actor`` may see."""
-        with self.transaction() as db:
-            query = (
-                select(
-                    Lab.name.label("lab"),
-                    Subject.name.label("subject"),
-                    Session.name.label("session"),
-                    UnitSummary.asset_id,
-                    *[getattr(UnitSummary, f) for f in UNIT_FIELDS],
-                )
-                .join(Session, Session.id == UnitSummary.session_id)
-                .join(Lab, Lab.id == Session.lab_id)
-                .join(Subject, Subject.id == Session.subject_id)
-                .where(access.visible_sessions(db, actor))
-            )
-            if behavior is not None:
-                query = query.where(UnitSummary.behavior == behavior)
-            result = db.execute(query.order_by(Lab.name, Subject.name, Session.name, UnitSummary.unit))
-            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
