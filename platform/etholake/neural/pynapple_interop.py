@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from etholake.errors import EtholakeError
 from etholake.neural.containers import Units, make_traces
 from etholake.neural.fixups import warn_fixup
 
@@ -21,8 +22,10 @@ BOUT_METADATA = ("score", "mean_probability", "max_probability", "model_version"
 
 
 def _nap():
-    import pynapple
-
+    try:
+        import pynapple
+    except ImportError as error:
+        raise EtholakeError("pynapple interop needs pynapple: pip install 'etholake[nwb]'") from error
     return pynapple
 
 
