@@ -90,12 +90,12 @@ def _read_pose(plan: SessionPlan) -> xr.Dataset:
     return pose
 
 
-def _read_labels(plan: SessionPlan, n_frames: int, fps: float | None) -> list[_Pending]:
+def _read_labels(plan: SessionPlan, hashes: dict[str, str], n_frames: int, fps: float | None) -> list[_Pending]:
     from etholake.io.labels import read_caltech_streams, read_labels
 
     found = []
     for entry, label_format in zip(plan.entry.labels, plan.label_formats):
-        sha = local_file_sha256(entry.path)
+        sha = hashes[entry.path]
         annotator = entry.extra["annotator"]
         options = {"fps": fps, "annotator": annotator, "n_frames": n_frames, **entry.options}
         if label_format == "caltech" and not entry.extra.get("label_set"):
@@ -145,7 +145,9 @@ def _check_frames(plan: SessionPlan, pose: xr.Dataset, outcome: SessionOutcome) 
     return qc
 
 
-def _gather(plan: SessionPlan, outcome: SessionOutcome) -> tuple[list[_Pending], dict[str, Any]]:
+def _gather(
+    plan: SessionPlan, hashes: dict[str, str], outcome: SessionOutcome
+) -> tuple[list[_Pending], dict[str, Any]]:
     """Read and check every file of the session; nothing is published here."""
     pending: list[_Pending] = []
     qc: dict[str, Any] = {}
@@ -175,18 +177,18 @@ def _gather(plan: SessionPlan, outcome: SessionOutcome) -> tuple[list[_Pending],
             _Pending(
                 "pose",
                 "pose",
-                local_file_sha256(entry.pose.path),
+                hashes[entry.pose.path],
                 {"identity": "pose", **reader, **calibration},
                 dataset=pose,
             )
         )
         n_frames = int(pose["frame"].values[-1]) + 1 if "image_path" not in pose.coords else pose.sizes["time"]
-        pending += _read_labels(plan, n_frames, pose.attrs.get("fps"))
-    pending += _read_neural(plan, outcome)
+        pending += _read_labels(plan, hashes, n_frames, pose.attrs.get("fps"))
+    pending += _read_neural(plan, hashes, outcome)
     return pending, qc
 
 
-def _read_neural(plan: SessionPlan, outcome: SessionOutcome) -> list[_Pending]:
+def _read_neural(plan: SessionPlan, hashes: dict[str, str], outcome: SessionOutcome) -> list[_Pending]:
     from etholake.ingest.neural import read_neural_entry
 
     found = []
@@ -200,7 +202,7 @@ def _read_neural(plan: SessionPlan, outcome: SessionOutcome) -> list[_Pending]:
             _Pending(
                 f"{entry.extra['kind']}:{identity}",
                 entry.extra["kind"],
-                local_file_sha256(entry.path),
+                hashes[entry.path],
                 params,
                 dataset=dataset,
             )
@@ -276,7 +278,8 @@ def ingest_session(
     key = SessionKey(plan.lab, plan.entry.subject, plan.entry.name)
     outcome = SessionOutcome(key)
     lake = Lake(lake_url, storage_options)
-    recipe = session_recipe(plan)
+    hashes = file_hashes(plan)
+    recipe = session_recipe(plan, hashes)
     with Catalog(catalog_url, migrate_schema=False) as catalog:
         extra = dict(catalog.session(user, key)["extra"] or {})
         if extra.get("ingest_recipe") == recipe:
@@ -288,7 +291,7 @@ def ingest_session(
             outcome.notes = list(extra.get("qc", {}).get("notes", []))
             return outcome
         try:
-            pending, qc = _gather(plan, outcome)
+            pending, qc = _gather(plan, hashes, outcome)
         except EtholakeError as error:
             outcome.error = str(error)
             return outcome
@@ -301,7 +304,19 @@ def ingest_session(
     return outcome
 
 
-def session_recipe(plan: SessionPlan) -> str:
+def file_hashes(plan: SessionPlan) -> dict[str, str]:
+    """sha256 of every file the session reads, each file read once (the video's comes from its probe)."""
+    entry = plan.entry
+    hashes = {}
+    if entry.video is not None and plan.video_info is not None:
+        hashes[entry.video.path] = plan.video_info["sha256"]
+    for item in (entry.pose, *entry.labels, *entry.neural):
+        if item is not None and item.path not in hashes:
+            hashes[item.path] = local_file_sha256(item.path)
+    return hashes
+
+
+def session_recipe(plan: SessionPlan, hashes: dict[str, str]) -> str:
     """Hash of everything a session's ingest reads: file contents, formats, options and metadata.
 
     When it equals the recipe recorded at the last ingest, nothing needs reading again.
@@ -309,7 +324,7 @@ def session_recipe(plan: SessionPlan) -> str:
     entry = plan.entry
     files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
     document = {
-        "files": [[f.path, local_file_sha256(f.path), f.format, f.options, f.extra] for f in files],
+        "files": [[f.path, hashes[f.path], f.format, f.options, f.extra] for f in files],
         "metadata": entry.metadata,
         "formats": [plan.pose_format, plan.label_formats],
         "fps": plan.fps,
