@@ -1,12 +1,13 @@
 """Benchmark of the feature engine: one 1,000,000-frame session, 2 animals x 8 keypoints, ``simba`` set.
 
-Prints frames/s on one worker process (dask's synchronous scheduler in this process) and
-on two (a distributed LocalCluster with two single-threaded worker processes), the peak
-memory of the worker processes, and the ratio to a baseline measured here: SimBA's
-per-frame recipe written with pandas (pairwise distances, per-keypoint movement, pandas
-rolling mean/sum), the way SimBA's user-defined extractor computes it, on the first
-100,000 frames. SimBA 5.6.1's own 16-body-part extractor runs at about 2,700 frames/s on
-one core with 498 features (measured by the project, not here).
+Prints frames/s in this process (dask's synchronous scheduler, no cluster), on one worker
+process and on two (distributed LocalClusters of single-threaded worker processes: the
+scaling figure compares like with like), the peak memory of the worker processes, and
+the ratio to a baseline measured here: SimBA's per-frame recipe written with pandas
+(pairwise distances, per-keypoint movement, pandas rolling mean/sum), the way SimBA's
+user-defined extractor computes it, on the first 100,000 frames. SimBA 5.6.1's own
+16-body-part extractor runs at about 2,700 frames/s on one core with 498 features
+(measured by the project, not here).
 
 The session is generated lazily, chunk by chunk, so memory depends on the chunk size and
 not on the session's length. Frames per CPU-second are reported next to wall-clock
@@ -135,14 +136,14 @@ def run_single(pose) -> tuple[float, float, int, float]:
         return wall, cpu, features.sizes["feature"], memory.peak
 
 
-def run_two_workers(pose) -> tuple[float, float, float]:
-    """Wall s, summed worker CPU s and peak worker RSS (bytes) on a two-process LocalCluster."""
+def run_workers(pose, n_workers: int) -> tuple[float, float, float]:
+    """Wall s, summed worker CPU s and peak worker RSS (bytes) on a LocalCluster of single-threaded worker processes."""
     from distributed import Client, LocalCluster
 
     environment = dask.config.get("distributed.nanny.pre-spawn-environ")
     environment.pop("MALLOC_TRIM_THRESHOLD_", None)
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
         warnings.catch_warnings(),
     ):
@@ -198,12 +199,17 @@ def main() -> None:
     wall, cpu, n_features, peak = run_single(pose)
     print(f"simba set: {n_features} features")
     print(
-        f"one worker : {n_frames / wall:,.0f} frames/s wall, {n_frames / cpu:,.0f} frames per CPU-second, "
-        f"peak RSS {peak / 2**20:,.0f} MB"
+        f"in this process (no cluster): {n_frames / wall:,.0f} frames/s wall, {n_frames / cpu:,.0f} frames per "
+        f"CPU-second, peak RSS {peak / 2**20:,.0f} MB"
     )
-    two_wall, two_cpu, two_peak = run_two_workers(pose)
+    one_wall, one_cpu, one_peak = run_workers(pose, 1)
     print(
-        f"two workers: {n_frames / two_wall:,.0f} frames/s wall ({wall / two_wall:.2f}x one worker), "
+        f"one worker process : {n_frames / one_wall:,.0f} frames/s wall, {n_frames / one_cpu:,.0f} frames per "
+        f"worker CPU-second, peak worker RSS {one_peak / 2**20:,.0f} MB"
+    )
+    two_wall, two_cpu, two_peak = run_workers(pose, 2)
+    print(
+        f"two worker processes: {n_frames / two_wall:,.0f} frames/s wall ({one_wall / two_wall:.2f}x one worker), "
         f"{n_frames / two_cpu:,.0f} frames per worker CPU-second, peak worker RSS {two_peak / 2**20:,.0f} MB"
     )
     print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
@@ -211,7 +217,7 @@ def main() -> None:
     baseline = pandas_baseline(pose, baseline_frames)
     print(
         f"baseline (SimBA's recipe in pandas, {baseline_frames:,} frames): {baseline:,.0f} frames/s; "
-        f"etholake one worker = {n_frames / wall / baseline:.1f}x baseline, "
+        f"etholake in one process = {n_frames / wall / baseline:.1f}x baseline, "
         f"{n_frames / wall / 2700:.0f}x SimBA 5.6.1"
     )
 

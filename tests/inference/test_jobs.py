@@ -9,7 +9,8 @@ from etholake.catalog import Catalog, SessionKey
 from etholake.jobs.context import JobContext, open_dataset, require_asset
 from etholake.jobs.features import session_features
 from etholake.jobs.inference import session_inference
-from etholake.jobs.models import publish_model
+from etholake.features import compute_features
+from etholake.jobs.models import load_registered_model, publish_model
 from etholake.jobs.status import session_states
 from etholake.lake import find_orphans, open_lake, publish_dataset
 from etholake.lake.formats import read_parquet
@@ -66,6 +67,22 @@ def test_inference_publishes_annotations_bouts_and_summaries_once(lake_with_mode
         assert not again.computed and again.bouts_id == outcome.bouts_id
         assert len(catalog.assets("alice", kind="annotations")) == 1
         assert find_orphans(lake, catalog) == []
+
+
+def test_one_pass_inference_equals_prediction_from_the_stored_features(lake_with_model):
+    context, lake, _ = lake_with_model
+    outcome = session_inference(context, KEYS[2], "contact")
+    assert outcome.features_computed
+    with Catalog(context.catalog_url) as catalog:
+        bundle, _ = load_registered_model(lake, catalog, "alice", "contact", "production")
+        annotations = open_dataset(context, catalog.asset("alice", outcome.annotations_id)).load()
+        features_id = next(
+            p for p, role in catalog.asset("alice", outcome.annotations_id).parents.items() if role == "features"
+        )
+        stored = open_dataset(context, catalog.asset("alice", features_id)).load()
+    fresh = compute_features(synthetic_pose(seed=2), "default")
+    np.testing.assert_array_equal(stored["features"].values, fresh["features"].values)
+    np.testing.assert_array_equal(annotations["probability"].values, bundle.predict_probability(stored).values)
 
 
 def test_status_names_the_reason_a_session_is_stale(lake_with_model):

@@ -36,3 +36,16 @@ def test_missing_values_and_single_class():
         assert np.all(np.isfinite(positive_probability(estimator, x)))
     only_negative = fit_estimator(EstimatorSpec(), x, np.zeros(200, dtype=np.int8))
     assert np.all(positive_probability(only_negative, x) == 0)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_forest_probability_equals_scikit_learn_with_missing_values(order):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3000, 40)).astype(np.float32)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    y = (np.nan_to_num(x[:, 0]) - np.nan_to_num(x[:, 5]) > 0.2).astype(np.int8)
+    forest = fit_estimator(EstimatorSpec("random_forest", {"n_estimators": 20, "n_jobs": 1}), x, y)
+    expected = forest.predict_proba(x)[:, 1]
+    np.testing.assert_array_equal(positive_probability(forest, np.asarray(x, order=order)), expected)
+    with pytest.raises(ValueError, match="expected"):
+        positive_probability(forest, x[:, :39])

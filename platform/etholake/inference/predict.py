@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dask.array as da
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -43,6 +44,32 @@ def _fps(features: xr.Dataset) -> float | None:
     return float(1.0 / np.median(steps)) if steps.size else None
 
 
+def lazy_probability(bundle, features: xr.Dataset) -> xr.DataArray:
+    """Per-frame probabilities of every behavior as a dask-backed DataArray, one task per features chunk.
+
+    Built on the features' own dask graph: computed together with the features'
+    storage (:func:`etholake.lake.stage_dataset_computing`), each features chunk is
+    computed once, stored and predicted, then released.
+    """
+    bundle.check_features(features)
+    values = features["features"].data
+    if not isinstance(values, da.Array):
+        values = da.from_array(values, chunks=(PREDICT_CHUNK, -1))
+    probability = values.map_blocks(
+        bundle.predict_values,
+        dtype=np.float32,
+        chunks=(values.chunks[0], (len(bundle.behaviors),)),
+        meta=np.empty((0, 0), np.float32),
+    )
+    coords = {name: coord for name, coord in features["features"].coords.items() if "feature" not in coord.dims}
+    return xr.DataArray(
+        probability,
+        dims=("time", "behavior"),
+        coords={**coords, "behavior": np.array(bundle.behaviors, dtype=object)},
+        attrs={"fps": bundle.fps or features.attrs.get("fps") or _fps(features)},
+    )
+
+
 def annotations_dataset(
     probability: xr.DataArray, predicted: xr.DataArray, *, model_name: str, model_version: int, model_sha256: str
 ) -> xr.Dataset:
@@ -68,9 +95,18 @@ def annotate_session(bundle, features: xr.Dataset, *, model_name: str, model_ver
         The annotations dataset and the bouts DataFrame (columns of
         :data:`etholake.inference.bouts.BOUT_COLUMNS`).
     """
+    probability = predict_probability(bundle, features)
+    return annotate_probability(
+        bundle, probability, model_name=model_name, model_version=model_version, model_sha256=model_sha256
+    )
+
+
+def annotate_probability(
+    bundle, probability: xr.DataArray, *, model_name: str, model_version: int, model_sha256: str
+) -> tuple[xr.Dataset, pd.DataFrame]:
+    """Post-process computed probabilities (time, behavior) into the annotations dataset and the bouts table."""
     from etholake.inference.bouts import annotate
 
-    probability = predict_probability(bundle, features)
     predicted, bouts = annotate(probability, bundle.settings, fps=probability.attrs.get("fps"))
     dataset = annotations_dataset(
         probability, predicted, model_name=model_name, model_version=model_version, model_sha256=model_sha256

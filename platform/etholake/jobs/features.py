@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dask
+import xarray as xr
 
-from etholake.catalog import SessionKey
+from etholake.catalog import AssetRecord, Catalog, SessionKey
 from etholake.errors import DuplicateAssetError
 from etholake.jobs.context import JobContext, open_dataset, require_asset
-from etholake.lake import publish_dataset
+from etholake.lake import commit, stage_dataset_computing
+
+FEATURES_CODEC = "fast"
 
 
 @dataclass(frozen=True)
@@ -25,11 +30,89 @@ class FeaturesOutcome:
     seconds: float
 
 
+@dataclass(frozen=True)
+class FeaturesTarget:
+    """What a session's features for one feature set derive from and the key that names them."""
+
+    session: SessionKey
+    feature_set: Any
+    pose_asset: AssetRecord
+
+    @property
+    def unique_key(self) -> str:
+        """The key that names these features (:func:`features_key`)."""
+        return features_key(self.pose_asset.id, self.feature_set.sha256)
+
+
+def features_key(pose_asset_id: str, feature_set_hash: str) -> str:
+    """``features:<pose asset id>:<feature-set hash>``: the unique key of a session's features asset."""
+    return f"features:{pose_asset_id}:{feature_set_hash}"
+
+
 def resolve_spec(spec: str | Path | dict[str, Any]):
     """Load a feature-set spec (built-in name, file or mapping)."""
     from etholake.features.spec import load_spec
 
     return load_spec(spec)
+
+
+def features_target(catalog: Catalog, user: str, key: SessionKey, spec: Any) -> FeaturesTarget:
+    """Register the feature set and find the session's newest pose asset (NotFoundError if none)."""
+    feature_set = resolve_spec(spec)
+    catalog.register_feature_set(feature_set.sha256, feature_set.name, feature_set.version, feature_set.content)
+    key = SessionKey(*key)
+    return FeaturesTarget(key, feature_set, require_asset(catalog, user, key, "pose"))
+
+
+def compute_target_features(context: JobContext, target: FeaturesTarget) -> xr.Dataset:
+    """The target's features, lazily (dask-backed, chunked like the stored pose)."""
+    from etholake.features import compute_features
+
+    return compute_features(open_dataset(context, target.pose_asset), target.feature_set)
+
+
+def publish_features(
+    context: JobContext,
+    catalog: Catalog,
+    target: FeaturesTarget,
+    features: xr.Dataset,
+    companions: Sequence[Any] = (),
+) -> tuple[AssetRecord, bool, list[Any]]:
+    """Write and record ``features`` as the target's features asset, computing ``companions`` in the same pass.
+
+    Returns
+    -------
+    (AssetRecord, bool, list)
+        The features asset (another run's, if it recorded the same result first), whether
+        this call's asset was the one recorded, and the computed companions.
+    """
+    feature_set, pose_asset = target.feature_set, target.pose_asset
+    lake = context.lake()
+    with dask.config.set(scheduler="synchronous"):
+        staged, computed = stage_dataset_computing(
+            lake,
+            features,
+            companions,
+            codec=FEATURES_CODEC,
+            kind="features",
+            lab=target.session.lab,
+            session=target.session,
+            parents={pose_asset.id: "pose"},
+            params={
+                "feature_set": feature_set.name,
+                "feature_set_version": feature_set.version,
+                "feature_set_hash": feature_set.sha256,
+                "pose_asset": pose_asset.id,
+                "frames": int(features.sizes["time"]),
+                "n_features": int(features.sizes["feature"]),
+            },
+            unique_key=target.unique_key,
+        )
+    try:
+        (published,) = commit(lake, catalog, context.user, [staged])
+    except DuplicateAssetError:
+        return catalog.asset_by_key(context.user, target.unique_key), False, computed
+    return published.record, True, computed
 
 
 def session_features(context: JobContext, key: SessionKey, spec: str | dict[str, Any] = "default") -> FeaturesOutcome:
@@ -48,44 +131,14 @@ def session_features(context: JobContext, key: SessionKey, spec: str | dict[str,
     -------
     FeaturesOutcome
     """
-    import time
-
-    from etholake.features import compute_features
-
     started = time.perf_counter()
-    feature_set = resolve_spec(spec)
     key = SessionKey(*key)
     with context.catalog() as catalog:
-        catalog.register_feature_set(feature_set.sha256, feature_set.name, feature_set.version, feature_set.content)
-        pose_asset = require_asset(catalog, context.user, key, "pose")
-        unique_key = f"features:{pose_asset.id}:{feature_set.sha256}"
-        existing = catalog.asset_by_key(context.user, unique_key)
-        if existing is not None:
-            return FeaturesOutcome(key, existing.id, False, int(existing.params["frames"]), 0.0)
-        pose = open_dataset(context, pose_asset)
-        features = compute_features(pose, feature_set)
-        with dask.config.set(scheduler="synchronous"):
-            try:
-                published = publish_dataset(
-                    context.lake(),
-                    catalog,
-                    context.user,
-                    features,
-                    kind="features",
-                    lab=key.lab,
-                    session=key,
-                    parents={pose_asset.id: "pose"},
-                    params={
-                        "feature_set": feature_set.name,
-                        "feature_set_version": feature_set.version,
-                        "feature_set_hash": feature_set.sha256,
-                        "pose_asset": pose_asset.id,
-                        "frames": int(features.sizes["time"]),
-                        "n_features": int(features.sizes["feature"]),
-                    },
-                    unique_key=unique_key,
-                )
-            except DuplicateAssetError:
-                existing = catalog.asset_by_key(context.user, unique_key)
-                return FeaturesOutcome(key, existing.id, False, int(existing.params["frames"]), 0.0)
-    return FeaturesOutcome(key, published.id, True, int(features.sizes["time"]), time.perf_counter() - started)
+        target = features_target(catalog, context.user, key, spec)
+        existing = catalog.asset_by_key(context.user, target.unique_key)
+        if existing is None:
+            features = compute_target_features(context, target)
+            existing, computed, _ = publish_features(context, catalog, target, features)
+            if computed:
+                return FeaturesOutcome(key, existing.id, True, features.sizes["time"], time.perf_counter() - started)
+    return FeaturesOutcome(key, existing.id, False, int(existing.params["frames"]), 0.0)

@@ -1,6 +1,8 @@
 """Job: annotate one session with a registered model (features computed first when missing or stale).
 
-Output, committed in one catalog transaction: an annotations asset (per-frame
+Features missing for the model's feature set are computed first and stored; the
+model predicts on each features chunk as it is computed (one pass over the pose),
+so the features are not read back. Output, committed in one catalog transaction: an annotations asset (per-frame
 probability and prediction, Zarr; parents: features and model), a bouts table
 (Parquet; parent: annotations) and the per-behavior summary rows. A crash at
 any point leaves either all of them or none visible.
@@ -15,8 +17,8 @@ import numpy as np
 
 from etholake.catalog import AssetRecord, BehaviorSummaryRows, SessionKey
 from etholake.errors import DuplicateAssetError
-from etholake.jobs.context import JobContext, newest_asset, open_dataset, require_asset
-from etholake.jobs.features import session_features
+from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.jobs.features import compute_target_features, features_key, features_target, publish_features
 from etholake.jobs.models import load_registered_model
 from etholake.lake import commit, stage_dataset, stage_table
 
@@ -75,7 +77,7 @@ def session_inference(
     -------
     InferenceOutcome
     """
-    from etholake.inference.predict import annotate_session
+    from etholake.inference.predict import annotate_probability, lazy_probability, predict_probability
     from etholake.inference.summary import behavior_summary
 
     started = time.perf_counter()
@@ -84,23 +86,25 @@ def session_inference(
     with context.catalog() as catalog:
         bundle, model = load_registered_model(lake, catalog, context.user, model_name, model_version)
         pose = require_asset(catalog, context.user, key, "pose")
-        feature_set = {"feature_set_hash": model["feature_set_hash"], "pose_asset": pose.id}
-        features_asset = newest_asset(catalog, context.user, key, "features", **feature_set)
-        features_computed = features_asset is None
-        if features_computed:
-            spec = catalog.feature_set(model["feature_set_hash"])["spec"]
-            session_features(context, key, spec)
-            features_asset = require_asset(catalog, context.user, key, "features", **feature_set)
+        features_asset = catalog.asset_by_key(context.user, features_key(pose.id, model["feature_set_hash"]))
+        probability, features_computed = None, False
+        if features_asset is None:
+            target = features_target(catalog, context.user, key, catalog.feature_set(model["feature_set_hash"])["spec"])
+            features = compute_target_features(context, target)
+            features_asset, features_computed, (probability,) = publish_features(
+                context, catalog, target, features, [lazy_probability(bundle, features)]
+            )
         identity = {"model_name": model["name"], "model_version": model["version"], "features_asset": features_asset.id}
         bouts_key = f"bouts:{features_asset.id}:{model['name']}:{model['version']}"
         existing = catalog.asset_by_key(context.user, bouts_key)
         if existing is not None:
             return _existing_outcome(key, model, existing, started)
-        features = open_dataset(context, features_asset)
+        if probability is None:
+            probability = predict_probability(bundle, open_dataset(context, features_asset))
         model_asset = catalog.asset(context.user, model["asset_id"])
-        annotations, bouts = annotate_session(
+        annotations, bouts = annotate_probability(
             bundle,
-            features,
+            probability,
             model_name=model["name"],
             model_version=model["version"],
             model_sha256=model_asset.params["artifact_sha256"],

@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dask
 import fsspec
 import pandas as pd
 import xarray as xr
@@ -198,16 +199,46 @@ def commit(
     return [PublishedAsset(record, lake.uri(item.relative)) for record, item in zip(records, staged)]
 
 
-def stage_dataset(lake: Lake, ds: xr.Dataset, *, time_chunk: int = formats.TIME_CHUNK, **asset: Any) -> StagedAsset:
+def stage_dataset(
+    lake: Lake, ds: xr.Dataset, *, time_chunk: int = formats.TIME_CHUNK, codec: str = "compact", **asset: Any
+) -> StagedAsset:
     """Stage an xarray dataset as a Zarr v3 asset (chunked along time).
 
     ``ds`` may be dask-backed (computed while writing); its ``schema`` attribute
-    is recorded. Other keyword arguments are those of :func:`stage`.
+    is recorded. ``codec`` is a key of :data:`etholake.lake.formats.COMPRESSORS`.
+    Other keyword arguments are those of :func:`stage`.
+    """
+    staged, _ = stage_dataset_computing(lake, ds, [], time_chunk=time_chunk, codec=codec, **asset)
+    return staged
+
+
+def stage_dataset_computing(
+    lake: Lake,
+    ds: xr.Dataset,
+    companions: Sequence[Any],
+    *,
+    time_chunk: int = formats.TIME_CHUNK,
+    codec: str = "compact",
+    **asset: Any,
+) -> tuple[StagedAsset, list[Any]]:
+    """Stage a dask-backed dataset and compute other dask collections in the same pass.
+
+    The dataset's chunks and the ``companions`` (predictions made from the same
+    features, say) are computed by one ``dask.compute``, so tasks they share run
+    once and each chunk is released as soon as both have used it.
+
+    Returns
+    -------
+    (StagedAsset, list)
+        The staged asset and the computed companions, in order.
     """
     expected = {name: dict(ds[name].sizes) for name in ds.data_vars}
+    computed: list[Any] = []
 
     def write(target: str) -> None:
-        formats.write_zarr(ds, lake.uri(lake.relative(target)), lake.storage_options, time_chunk)
+        uri = lake.uri(lake.relative(target))
+        writing = formats.write_zarr(ds, uri, lake.storage_options, time_chunk, codec=codec, compute=False)
+        computed.extend(dask.compute(writing, *companions)[1:])
 
     def verify(target: str) -> None:
         written = formats.read_zarr(lake.uri(lake.relative(target)), lake.storage_options)
@@ -216,7 +247,7 @@ def stage_dataset(lake: Lake, ds: xr.Dataset, *, time_chunk: int = formats.TIME_
             raise IntegrityError(f"written dataset {target} has variables/shapes {found}, expected {expected}")
 
     asset.setdefault("schema", ds.attrs.get("schema"))
-    return stage(lake, extension="zarr", write=write, verify=verify, **asset)
+    return stage(lake, extension="zarr", write=write, verify=verify, **asset), computed
 
 
 def stage_table(lake: Lake, table: pd.DataFrame, **asset: Any) -> StagedAsset:

@@ -96,11 +96,7 @@ class ModelBundle:
             every feature is NaN (no pose).
         """
         self.check_features(features)
-        x = np.asarray(features["features"].values, dtype=np.float32)
-        no_data = np.all(np.isnan(x), axis=1)
-        columns = [positive_probability(self.estimators[b], x) for b in self.behaviors]
-        values = np.column_stack(columns).astype(np.float32) if columns else np.zeros((x.shape[0], 0), np.float32)
-        values[no_data] = np.nan
+        values = self.predict_values(np.asarray(features["features"].values, dtype=np.float32))
         coords = {name: coord for name, coord in features["features"].coords.items() if "feature" not in coord.dims}
         return xr.DataArray(
             values,
@@ -108,6 +104,17 @@ class ModelBundle:
             coords={**coords, "behavior": np.array(self.behaviors, dtype=object)},
             attrs={"fps": self.fps or features.attrs.get("fps"), "model": self.name, "model_version": self.version},
         )
+
+    def predict_values(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities (frame, behavior) float32 for a (frame, feature) float32 array in the model's feature order.
+
+        Rows where every feature is NaN (no pose) get NaN. The array may be in either
+        memory order (trees read it in place).
+        """
+        columns = [positive_probability(self.estimators[b], x) for b in self.behaviors]
+        values = np.column_stack(columns).astype(np.float32) if columns else np.zeros((x.shape[0], 0), np.float32)
+        values[np.all(np.isnan(x), axis=1)] = np.nan
+        return values
 
     def annotate(self, features: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, pd.DataFrame]:
         """Probabilities, post-processed predictions and bouts for one session's features."""
