@@ -8,7 +8,16 @@ import xarray as xr
 
 from etholake.catalog import SessionKey
 from etholake.errors import InvalidNameError
-from etholake.lake import find_orphans, publish_dataset, publish_file, publish_json, publish_table, tree_sha256
+from etholake.lake import (
+    commit,
+    find_orphans,
+    publish_dataset,
+    publish_file,
+    publish_json,
+    publish_table,
+    stage_dataset_computing,
+    tree_sha256,
+)
 from etholake.lake.formats import read_json, read_parquet, read_zarr
 from etholake.schema import make_pose_dataset
 
@@ -84,6 +93,33 @@ def test_dask_backed_dataset_is_written_in_aligned_chunks(lake, catalog):
     np.testing.assert_array_equal(stored["features"].values, values.compute())
     assert stored.chunks["time"][0] == 1024
     assert list(stored["feature"].values) == list("abcd")
+
+
+def test_fast_codec_stores_feature_major_and_computes_companions_in_the_same_pass(lake, catalog):
+    feature_major = np.random.default_rng(3).normal(size=(4, 3000)).astype(np.float32)
+    feature_major[:, 1024:2048] = np.nan
+    values = da.from_array(feature_major.T, chunks=(1024, 4))
+    ds = xr.Dataset({"features": (("time", "feature"), values)}, coords={"time": np.arange(3000) / 30.0})
+    calls = []
+
+    def row_sums(block):
+        calls.append(block.shape[0])
+        return np.nansum(block, axis=1, keepdims=True)
+
+    sums = values.map_blocks(
+        row_sums, chunks=(values.chunks[0], (1,)), dtype=np.float32, meta=np.empty((0, 0), np.float32)
+    )
+    staged, (computed,) = stage_dataset_computing(
+        lake, ds, [sums], codec="fast", time_chunk=1024, kind="features", lab="labA", session=SESSION
+    )
+    (published,) = commit(lake, catalog, "alice", [staged])
+    stored = read_zarr(published.url, lake.storage_options)
+    np.testing.assert_array_equal(stored["features"].values, feature_major.T)
+    np.testing.assert_array_equal(computed[:, 0], np.nansum(feature_major, axis=0))
+    assert sorted(calls) == [952, 1024, 1024]
+    metadata = stored["features"].encoding
+    assert [type(codec).__name__ for codec in metadata["filters"]] == ["TransposeCodec"]
+    assert metadata["compressors"][0].cname.value == "lz4"
 
 
 def test_table_json_and_file_assets(lake, catalog, tmp_path):
