@@ -206,5 +206,7 @@ def test_symmetric_statistics_with_one_animal_missing(skip_missing, expected_fin
         values = features.sel(feature=f"all.speed.nose.{stat}").values[45:55]
         assert np.isfinite(values).all() == expected_finite
     if skip_missing:
-        np.testing.assert_array_equal(features.sel(feature="all.speed.nose.max").values[45:55],
-                                      features.sel(feature="a1.speed.nose").values[45:55])
+        np.testing.assert_array_equal(
+            features.sel(feature="all.speed.nose.max").values[45:55],
+            features.sel(feature="a1.speed.nose").values[45:55],
+        )

@@ -6,10 +6,10 @@ import pytest
 from pipeline_helpers import add_sessions, contact_truth, synthetic_pose, train_contact_model
 
 from etholake.catalog import Catalog, SessionKey
+from etholake.features import compute_features
 from etholake.jobs.context import JobContext, open_dataset, require_asset
 from etholake.jobs.features import session_features
 from etholake.jobs.inference import session_inference
-from etholake.features import compute_features
 from etholake.jobs.models import load_registered_model, publish_model
 from etholake.jobs.status import session_states
 from etholake.lake import find_orphans, open_lake, publish_dataset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import shutil
 import warnings
 from pathlib import Path
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 from etholake.errors import InputFileError
-from etholake.io import detect_pose_format, read_pose
+from etholake.io import _files, detect_pose_format, read_pose
 from etholake.io._pandas_hdf import UnsafePickleError, literal_from_pickle
 
 DLC_H5 = "pose/dlc_single_openfield_m3v1mp4.predictions.h5"
@@ -224,3 +226,34 @@ def test_literal_pickle_decodes_pandas_column_labels(shared_data):
 def test_literal_pickle_refuses_code(payload):
     with pytest.raises(UnsafePickleError):
         literal_from_pickle(payload)
+
+
+class FailingReads(io.RawIOBase):
+    """A raw file whose reads fail after the first block."""
+
+    def __init__(self, handle: io.RawIOBase) -> None:
+        self.handle, self.reads = handle, 0
+
+    def readinto(self, buffer: bytearray) -> int:
+        self.reads += 1
+        if self.reads > 1:
+            raise OSError("Input/output error")
+        return self.handle.readinto(buffer)
+
+    def fileno(self) -> int:
+        return self.handle.fileno()
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
+def test_read_error_while_hashing_raises_input_file_error_and_is_not_remembered(shared_data, tmp_path, monkeypatch):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    monkeypatch.setattr(_files, "_HASH_BLOCK", 4096)
+    monkeypatch.setattr(_files, "open", lambda name, *_, **__: FailingReads(io.FileIO(name)), raising=False)
+    with pytest.raises(InputFileError, match="cannot hash the file: OSError: Input/output error") as raised:
+        read_pose(path)
+    assert raised.value.path == str(path)
+    monkeypatch.undo()
+    assert read_pose(path).attrs["source_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()

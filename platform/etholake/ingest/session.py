@@ -20,8 +20,8 @@ import xarray as xr
 from etholake.catalog import Catalog, SessionKey
 from etholake.errors import EtholakeError
 from etholake.ingest.preflight import SessionPlan
+from etholake.io import file_sha256
 from etholake.lake import Lake, publish_dataset, publish_file
-from etholake.lake.hashing import local_file_sha256
 
 PREVIOUS_VERSION = "previous_version"
 INGESTED_KINDS = ("video", "video_file", "pose", "labels", "units", "pulses", "frame_times", "calcium")
@@ -312,7 +312,7 @@ def file_hashes(plan: SessionPlan) -> dict[str, str]:
         hashes[entry.video.path] = plan.video_info["sha256"]
     for item in (entry.pose, *entry.labels, *entry.neural):
         if item is not None and item.path not in hashes:
-            hashes[item.path] = local_file_sha256(item.path)
+            hashes[item.path] = file_sha256(item.path)
     return hashes
 
 

@@ -95,13 +95,26 @@ class ColumnLayout:
     def _fill_product(
         self, position: np.ndarray, confidence: np.ndarray, start: int, stop: int, block: np.ndarray
     ) -> None:
-        """Fast path for tables ordered individual > keypoint > coordinate: strided copies, no scatter."""
+        """Fast path for tables ordered individual > keypoint > coordinate: strided copies, no scatter.
+
+        Copies (rows, keypoints) planes, one per individual and coordinate, or
+        (rows, individuals) planes when individuals outnumber keypoints: numpy
+        copies and converts long inner runs much faster than short ones.
+        """
         coords = self.product_coords
-        values = block.reshape(block.shape[0], len(self.individuals), len(self.keypoints), len(coords))
-        for axis, name in enumerate(self.space):
-            position[start:stop, axis] = values[..., coords.index(name)].transpose(0, 2, 1)
+        n_individuals, n_keypoints = len(self.individuals), len(self.keypoints)
+        values = block.reshape(block.shape[0], n_individuals, n_keypoints, len(coords))
+        targets = [(position[start:stop, axis], coords.index(name)) for axis, name in enumerate(self.space)]
         if self.has_confidence:
-            confidence[start:stop] = values[..., coords.index("confidence")].transpose(0, 2, 1)
+            targets.append((confidence[start:stop], coords.index("confidence")))
+        for target, coord in targets:
+            source = values[..., coord]
+            if n_keypoints >= n_individuals:
+                for individual in range(n_individuals):
+                    target[:, :, individual] = source[:, individual]
+            else:
+                for keypoint in range(n_keypoints):
+                    target[:, keypoint] = source[:, :, keypoint]
 
 
 def layout_from_columns(path: str | Path, columns: Sequence[tuple[str, str, str]]) -> ColumnLayout:
@@ -180,17 +193,16 @@ def mask_zero_points(path: str | Path, position: np.ndarray, confidence: np.ndar
     int
         The number of points masked.
     """
-    if confidence is None:
-        zero = np.all(position == 0, axis=1)
-    else:
-        zero = (confidence == 0) | np.isnan(confidence)
-        for axis in range(position.shape[1]):
-            zero &= position[:, axis] == 0
+    if not np.any(position == 0):
+        return 0
+    zero = np.all(position == 0, axis=1)
+    if confidence is not None:
+        zero &= (confidence == 0) | np.isnan(confidence)
     count = int(np.count_nonzero(zero))
     if count:
-        position[np.broadcast_to(zero[:, None], position.shape)] = np.nan
+        np.copyto(position, np.nan, where=zero[:, None])
         if confidence is not None:
-            confidence[zero] = np.nan
+            np.copyto(confidence, np.nan, where=zero)
         warn_fixup(path, f"{count} point(s) stored as 0,0 with zero confidence were read as missing (NaN)")
     return count
 
@@ -215,12 +227,12 @@ def build_pose(
     """Wrap reader output in a validated canonical pose dataset with the file's provenance.
 
     ``source_file`` is the absolute path (a string, so the dataset serialises)
-    and ``source_sha256`` the hash of the file's bytes.
+    and ``source_sha256`` the hash of the file's bytes, awaited last so that
+    a hash started with the read (:func:`~etholake.io._files.start_sha256`)
+    overlaps as much of the work as possible.
     """
     path = Path(path)
-    with wrap_errors(path, "cannot hash the file"):
-        sha256 = file_sha256(path)
-    return make_pose_dataset(
+    ds = make_pose_dataset(
         position,
         confidence=confidence,
         keypoints=keypoints,
@@ -231,9 +243,11 @@ def build_pose(
         space=space,
         source_software=source_software,
         source_file=str(path.resolve()),
-        source_sha256=sha256,
         confidence_kind=confidence_kind,
         units=units,
         image_paths=image_paths,
         extra_attrs=extra_attrs,
     )
+    with wrap_errors(path, "cannot hash the file"):
+        ds.attrs["source_sha256"] = file_sha256(path)
+    return ds

@@ -4,10 +4,16 @@ pandas writes a DataFrame either in *fixed* format (``block0_values`` plus
 ``axis0``/``axis1`` index datasets) or in *table* format (a compound ``table``
 dataset whose column labels live in a protocol-0 pickle stored as an HDF5
 attribute). Reading the value blocks directly lets callers copy row blocks
-into their own arrays instead of materialising a MultiIndex frame. Pickled
-attributes are decoded by :func:`literal_from_pickle`, which walks the opcode
-stream and accepts only literal containers, strings and numbers: nothing is
-imported or called, so a hostile file cannot run code.
+into their own arrays instead of materialising a MultiIndex frame.
+
+Rows are read a few MiB (whole chunks) at a time into one reused buffer, in
+their stored dtype, so HDF5 copies bytes without converting them: having
+HDF5 convert them to float32, or pick one field out of a compound table,
+takes two to four times as long.
+
+Pickled attributes are decoded by :func:`literal_from_pickle`, which walks
+the opcode stream and accepts only literal containers, strings and numbers:
+nothing is imported or called, so a hostile file cannot run code.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 import pickletools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import h5py
 import numpy as np
@@ -137,60 +145,90 @@ def pandas_keys(handle: h5py.File) -> list[str]:
     return keys
 
 
+class RowBlock(NamedTuple):
+    """Consecutive rows of a stored DataFrame.
+
+    Attributes
+    ----------
+    start
+        Position of the first row.
+    index
+        Row labels: an int64 array, or a list of label tuples for strings/MultiIndex.
+    values
+        (rows, columns) values in column order, in the stored dtype. It may be a
+        view of a buffer that the next block overwrites: copy what you keep.
+    """
+
+    start: int
+    index: np.ndarray | list[tuple[str, ...]]
+    values: np.ndarray
+
+
 @dataclass
 class PandasFrame:
-    """A pandas DataFrame stored in HDF5, read lazily.
+    """A pandas DataFrame stored in HDF5, read lazily in row blocks.
 
     Attributes
     ----------
     columns
         One tuple of labels per column (a 1-tuple for a flat column index).
-    index
-        Row labels: an int64 array, or a list of label tuples for strings/MultiIndex.
     n_rows
         Number of rows.
+    _blocks
+        (dataset or table field, column positions) of each stored value block.
+    _fixed_index
+        Row labels of a fixed-format frame, read up front; None for the table
+        format, whose labels are read with the values.
     """
 
     group: h5py.Group
     columns: list[tuple[str, ...]]
-    index: np.ndarray | list[tuple[str, ...]]
     n_rows: int
     _blocks: list[tuple[str, np.ndarray]]
+    _fixed_index: np.ndarray | list[tuple[str, ...]] | None = None
 
-    def iter_blocks(self, rows_per_block: int) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield (first row, float32 block of shape (rows, columns)) in table column order.
+    def iter_blocks(self, block_bytes: int) -> Iterator[RowBlock]:
+        """Yield the rows in blocks of about ``block_bytes`` stored bytes.
 
-        HDF5 converts the values to float32 while reading, so only one block
-        of the stored (usually float64) values is ever in memory.
+        Values are read in their stored dtype, so HDF5 copies them without
+        converting; each block reuses the previous block's buffer.
         """
-        for start in range(0, self.n_rows, rows_per_block):
-            stop = min(start + rows_per_block, self.n_rows)
-            yield start, self._read_rows(start, stop)
+        if self._fixed_index is None:
+            yield from self._iter_table_blocks(block_bytes)
+        else:
+            yield from self._iter_fixed_blocks(block_bytes)
 
-    def _read_rows(self, start: int, stop: int) -> np.ndarray:
-        if len(self._blocks) == 1 and np.array_equal(self._blocks[0][1], np.arange(len(self.columns))):
-            return self._read_block(self._blocks[0][0], start, stop)
-        out = np.empty((stop - start, len(self.columns)), dtype=np.float32)
-        for source, positions in self._blocks:
-            out[:, positions] = self._read_block(source, start, stop)
+    def _iter_table_blocks(self, block_bytes: int) -> Iterator[RowBlock]:
+        table = self.group["table"]
+        buffer = np.empty(_block_rows(table, table.dtype.itemsize, block_bytes, self.n_rows), dtype=table.dtype)
+        for start, stop in _block_bounds(self.n_rows, len(buffer)):
+            rows = buffer[: stop - start]
+            table.read_direct(rows, np.s_[start:stop])
+            values = [rows[field].reshape(len(rows), -1) for field, _ in self._blocks]
+            yield RowBlock(start, _table_index(rows["index"]), self._in_column_order(values))
+
+    def _iter_fixed_blocks(self, block_bytes: int) -> Iterator[RowBlock]:
+        sources = [self.group[name] for name, _ in self._blocks]
+        row_bytes = sum(source.dtype.itemsize * source.shape[1] for source in sources)
+        n_rows = _block_rows(sources[0], row_bytes, block_bytes, self.n_rows)
+        buffers = [np.empty((n_rows, source.shape[1]), dtype=source.dtype) for source in sources]
+        for start, stop in _block_bounds(self.n_rows, n_rows):
+            values = [buffer[: stop - start] for buffer in buffers]
+            for source, rows in zip(sources, values, strict=True):
+                source.read_direct(rows, np.s_[start:stop])
+            yield RowBlock(start, self._fixed_index[start:stop], self._in_column_order(values))
+
+    @cached_property
+    def _single_ordered_block(self) -> bool:
+        return len(self._blocks) == 1 and np.array_equal(self._blocks[0][1], np.arange(len(self.columns)))
+
+    def _in_column_order(self, values: list[np.ndarray]) -> np.ndarray:
+        if self._single_ordered_block:
+            return values[0]
+        out = np.empty((len(values[0]), len(self.columns)), dtype=np.float64)
+        for block, (_, positions) in zip(values, self._blocks, strict=True):
+            out[:, positions] = block
         return out
-
-    def _read_block(self, source: str, start: int, stop: int) -> np.ndarray:
-        if self.is_table:
-            table = self.group["table"]
-            width = int(np.prod(table.dtype[source].shape, dtype=np.int64))
-            buffer = np.empty(stop - start, dtype=[(source, np.float32, (width,))])
-            table.read_direct(buffer, np.s_[start:stop], np.s_[0 : stop - start])
-            return buffer[source]
-        values = self.group[source]
-        buffer = np.empty((stop - start, values.shape[1]), dtype=np.float32)
-        values.read_direct(buffer, np.s_[start:stop], np.s_[0 : stop - start])
-        return buffer
-
-    @property
-    def is_table(self) -> bool:
-        """Whether the frame was written in pandas' table format."""
-        return "table" in self.group and isinstance(self.group["table"], h5py.Dataset)
 
 
 def read_pandas_frame(group: h5py.Group) -> PandasFrame:
@@ -216,7 +254,7 @@ def _read_fixed_frame(group: h5py.Group) -> PandasFrame:
         if values.dtype.kind not in "fiu":
             raise ValueError(f"block{block}_values holds {values.dtype} values, not numbers")
         blocks.append((f"block{block}_values", np.array([column_position[item] for item in items], dtype=np.intp)))
-    return _frame(group, columns, index, n_rows, blocks)
+    return _frame(group, columns, n_rows, blocks, index)
 
 
 def _read_labels(group: h5py.Group, name: str) -> list[tuple[str, ...]]:
@@ -238,6 +276,8 @@ def _read_row_index(group: h5py.Group, name: str) -> np.ndarray | list[tuple[str
 
 def _read_table_frame(group: h5py.Group) -> PandasFrame:
     table = group["table"]
+    if table.ndim != 1 or table.dtype.names is None or "index" not in table.dtype.names:
+        raise ValueError("the pandas table has no 'index' column")
     non_index_axes = literal_from_pickle(bytes(group.attrs["non_index_axes"]))
     columns = [tuple(str(v) for v in (c if isinstance(c, tuple) else (c,))) for c in non_index_axes[0][1]]
     value_fields = literal_from_pickle(bytes(group.attrs["values_cols"]))
@@ -246,32 +286,46 @@ def _read_table_frame(group: h5py.Group) -> PandasFrame:
     for field in value_fields:
         kind = literal_from_pickle(bytes(table.attrs[f"{field}_kind"]))
         items = [tuple(str(v) for v in (c if isinstance(c, tuple) else (c,))) for c in kind]
-        if table.dtype[field].base.kind not in "fiu":
-            raise ValueError(f"table field {field} holds {table.dtype[field]} values, not numbers")
+        field_type = table.dtype[field]
+        if field_type.base.kind not in "fiu":
+            raise ValueError(f"table field {field} holds {field_type} values, not numbers")
+        if int(np.prod(field_type.shape, dtype=np.int64)) != len(items):
+            raise ValueError(f"table field {field} holds {field_type.shape} values for {len(items)} columns")
         blocks.append((field, np.array([column_position[item] for item in items], dtype=np.intp)))
-    raw_index = np.empty(table.shape[0], dtype=[("index", table.dtype["index"])])
-    table.read_direct(raw_index)
-    raw_index = raw_index["index"]
-    if raw_index.dtype.kind in "iu":
-        index: np.ndarray | list[tuple[str, ...]] = raw_index.astype(np.int64)
-    else:
-        index = [(str(_label(v)),) for v in raw_index]
-    return _frame(group, columns, index, table.shape[0], blocks)
+    return _frame(group, columns, table.shape[0], blocks)
 
 
 def _frame(
     group: h5py.Group,
     columns: list[tuple[str, ...]],
-    index: np.ndarray | list[tuple[str, ...]],
     n_rows: int,
     blocks: list[tuple[str, np.ndarray]],
+    index: np.ndarray | list[tuple[str, ...]] | None = None,
 ) -> PandasFrame:
     covered = np.concatenate([positions for _, positions in blocks]) if blocks else np.empty(0, dtype=np.intp)
-    if len(index) != n_rows:
+    if index is not None and len(index) != n_rows:
         raise ValueError(f"the row index has {len(index)} labels for {n_rows} rows")
     if sorted(covered.tolist()) != list(range(len(columns))):
         raise ValueError("the value blocks do not cover every column exactly once (data columns are not supported)")
-    return PandasFrame(group, columns, index, n_rows, blocks)
+    return PandasFrame(group, columns, n_rows, blocks, index)
+
+
+def _table_index(raw: np.ndarray) -> np.ndarray | list[tuple[str, ...]]:
+    if raw.dtype.kind in "iu":
+        return raw.astype(np.int64)
+    return [(str(_label(v)),) for v in raw]
+
+
+def _block_rows(dataset: h5py.Dataset, row_bytes: int, block_bytes: int, n_rows: int) -> int:
+    """Rows in about ``block_bytes``: whole chunks of ``dataset`` (none is read twice), at most ``n_rows``."""
+    chunk_rows = dataset.chunks[0] if dataset.chunks else 1
+    rows = max(1, block_bytes // max(1, row_bytes * chunk_rows)) * chunk_rows
+    return max(1, min(rows, n_rows))
+
+
+def _block_bounds(n_rows: int, rows_per_block: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n_rows, rows_per_block):
+        yield start, min(start + rows_per_block, n_rows)
 
 
 def _label(value: object) -> object:

@@ -36,7 +36,7 @@ from etholake.io._pandas_hdf import UnsafePickleError, pandas_keys, read_pandas_
 SINGLE_INDIVIDUAL = "individual_0"
 PREFERRED_KEYS = ("df_with_missing", "tracks", "predictions", "df", "keypoints", "poses")
 HEADER_NAMES = ("scorer", "individuals", "bodyparts", "coords")
-ROWS_PER_BLOCK = 1 << 16
+H5_BLOCK_BYTES = 1 << 22
 _CSV_BLOCK_BYTES = 1 << 20
 _SUFFIXED = re.compile(r"^(.*)\.(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
@@ -97,7 +97,7 @@ def read_dlc_csv(path: str | Path, *, fps: float | None = None) -> xr.Dataset:
 def read_dlc_h5_table(path: str | Path, *, key: str | None = None) -> PoseTable:
     """Decode the DeepLabCut table of an ``.h5`` file into pose arrays."""
     path = require_readable_file(path)
-    with open_hdf5(path) as handle, wrap_errors(path, "cannot read the DeepLabCut table"):
+    with open_hdf5(path, chunk_cache_bytes=0) as handle, wrap_errors(path, "cannot read the DeepLabCut table"):
         keys = pandas_keys(handle)
         if not keys:
             raise InputFileError(path, "holds no pandas DataFrame, so it is not a DeepLabCut .h5 file")
@@ -109,10 +109,11 @@ def read_dlc_h5_table(path: str | Path, *, key: str | None = None) -> PoseTable:
         scorer, triples = _triples_from_labels(path, frame.columns)
         layout = layout_from_columns(path, triples)
         position, confidence = layout.allocate(frame.n_rows)
-        for start, block in frame.iter_blocks(ROWS_PER_BLOCK):
-            layout.fill(position, confidence, start, block)
-    row_labels = frame.index if isinstance(frame.index, np.ndarray) else ["/".join(label) for label in frame.index]
-    return PoseTable(layout, position, confidence, row_labels, scorer)
+        labels = []
+        for block in frame.iter_blocks(H5_BLOCK_BYTES):
+            layout.fill(position, confidence, block.start, block.values)
+            labels.append(block.index)
+    return PoseTable(layout, position, confidence, _join_row_labels(labels), scorer)
 
 
 def read_dlc_csv_table(path: str | Path, *, skip_coords: Collection[str] = ()) -> PoseTable:
@@ -328,6 +329,13 @@ def _concatenate(chunks: list[np.ndarray]) -> np.ndarray:
         out[start : start + len(chunk)] = chunk
         start += len(chunk)
     return out
+
+
+def _join_row_labels(blocks: list[np.ndarray | list[tuple[str, ...]]]) -> np.ndarray | list[str]:
+    """Frame numbers of every row block as one array, or string labels joined with ``/``."""
+    if all(isinstance(block, np.ndarray) for block in blocks):
+        return np.concatenate(blocks) if blocks else np.empty(0, dtype=np.int64)
+    return ["/".join(label) for block in blocks for label in block]
 
 
 def _row_labels(labels: list[pa.ChunkedArray]) -> np.ndarray | list[str]:

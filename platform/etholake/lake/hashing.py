@@ -37,12 +37,3 @@ def tree_sha256(fs: AbstractFileSystem, path: str) -> str:
         digest.update(file_sha256(fs, file).encode())
         digest.update(b"\n")
     return digest.hexdigest()
-
-
-def local_file_sha256(path: str) -> str:
-    """sha256 of a file on this machine."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(BLOCK_SIZE):
-            digest.update(block)
-    return digest.hexdigest()
