@@ -3,6 +3,12 @@
 Prefect gives each session a task run with retries and a visible state; Dask runs
 the work in worker processes (a local cluster, or the configured scheduler).
 Results come back in the order of the calls; a progress bar advances as they finish.
+
+A session's work runs on dask's synchronous scheduler inside its worker: without it,
+a lazy array computed inside the job (a coordinate read from Zarr, say) would be sent
+back to the cluster as a task of its own, and the waiting job would leave its worker
+thread to yet another session, so one single-threaded worker ran several sessions at
+once.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import dask
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -24,7 +31,13 @@ def on_dask(function: Callable[..., Any], arguments: tuple, scheduler: str, labe
     from distributed import Client
 
     with Client(scheduler, set_as_default=False) as dask_client:
-        return dask_client.submit(function, *arguments, pure=False).result()
+        return dask_client.submit(run_synchronously, function, *arguments, pure=False).result()
+
+
+def run_synchronously(function: Callable[..., Any], *arguments: Any) -> Any:
+    """``function(*arguments)`` with dask's synchronous scheduler for everything it computes."""
+    with dask.config.set(scheduler="synchronous"):
+        return function(*arguments)
 
 
 def fan_out(

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
+import dask
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
+import zarr
 from zarr.codecs import BloscCodec, TransposeCodec
 
 TIME_CHUNK = 1 << 16
@@ -109,6 +112,65 @@ def write_zarr(
         compute=compute,
         write_empty_chunks=True,
     )
+
+
+def write_zarr_computing(
+    ds: xr.Dataset,
+    uri: str,
+    storage_options: dict[str, Any],
+    companions: Sequence[Any],
+    time_chunk: int = TIME_CHUNK,
+    *,
+    codec: str = "compact",
+) -> list[Any]:
+    """Write ``ds`` like :func:`write_zarr` and compute ``companions`` in the same ``dask.compute``.
+
+    xarray's writer optimises its sources on its own, so a task shared with a
+    companion (a features chunk that is also predicted on) would run twice; here
+    each dask variable's chunks are written by tasks of the same graph as the
+    companions, so every shared task runs once.
+
+    Returns
+    -------
+    list
+        The computed companions, in order.
+    """
+    prepared, encoding = prepare_dataset(ds, time_chunk, codec)
+    lazy = [name for name, variable in prepared.data_vars.items() if variable.chunks is not None]
+    prepared.to_zarr(
+        uri,
+        mode="w-",
+        zarr_format=3,
+        consolidated=False,
+        encoding=encoding,
+        storage_options=storage_options or None,
+        compute=False,
+        write_empty_chunks=True,
+    )
+    writes = [
+        prepared[name].data.map_blocks(
+            _store_block,
+            uri=uri,
+            variable=name,
+            storage_options=storage_options or None,
+            dtype=bool,
+            chunks=tuple((1,) * len(sizes) for sizes in prepared[name].data.chunks),
+            meta=np.empty((0,) * prepared[name].ndim, dtype=bool),
+        )
+        for name in lazy
+    ]
+    return list(dask.compute(*writes, *companions)[len(writes) :])
+
+
+def _store_block(
+    block: np.ndarray, uri: str, variable: str, storage_options: dict[str, Any] | None, block_info: dict | None = None
+) -> np.ndarray:
+    """Write one chunk-aligned block into the Zarr array ``variable`` of the store at ``uri``."""
+    region = tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])
+    with zarr.config.set({"array.write_empty_chunks": True}):
+        target = zarr.open_array(uri, path=variable, mode="r+", zarr_format=3, storage_options=storage_options)
+        target[region] = block
+    return np.ones((1,) * block.ndim, dtype=bool)
 
 
 def read_zarr(uri: str, storage_options: dict[str, Any], *, chunks: Any = "auto") -> xr.Dataset:

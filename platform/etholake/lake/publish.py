@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dask
 import fsspec
 import pandas as pd
 import xarray as xr
@@ -236,9 +235,8 @@ def stage_dataset_computing(
     computed: list[Any] = []
 
     def write(target: str) -> None:
-        uri = lake.uri(lake.relative(target))
-        writing = formats.write_zarr(ds, uri, lake.storage_options, time_chunk, codec=codec, compute=False)
-        computed.extend(dask.compute(writing, *companions)[1:])
+        uri, options = lake.uri(lake.relative(target)), lake.storage_options
+        computed.extend(formats.write_zarr_computing(ds, uri, options, companions, time_chunk, codec=codec))
 
     def verify(target: str) -> None:
         written = formats.read_zarr(lake.uri(lake.relative(target)), lake.storage_options)
