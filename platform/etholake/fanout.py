@@ -24,12 +24,22 @@ from prefect.futures import as_completed
 from etholake.compute import client
 from etholake.progress import progress_bar
 
+_OPEN_CLIENTS: dict[str, Any] = {}
+
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE, task_run_name="{label}")
 def on_dask(function: Callable[..., Any], arguments: tuple, scheduler: str, label: str) -> Any:
-    """Run ``function(*arguments)`` on the Dask cluster at ``scheduler`` and return its result."""
+    """Run ``function(*arguments)`` on the Dask cluster at ``scheduler`` and return its result.
+
+    Uses the fan-out's own client when the task runs in its process (a new client
+    per task costs a connection handshake on the scheduler, which shares the cores
+    with the workers), otherwise connects for the task.
+    """
     from distributed import Client
 
+    shared = _OPEN_CLIENTS.get(scheduler)
+    if shared is not None:
+        return shared.submit(run_synchronously, function, *arguments, pure=False).result()
     with Client(scheduler, set_as_default=False) as dask_client:
         return dask_client.submit(run_synchronously, function, *arguments, pure=False).result()
 
@@ -72,11 +82,16 @@ def fan_out(
         return []
     with client() as dask_client:
         address = dask_client.scheduler.address
-        futures = [on_dask.submit(function, call, address, label) for call, label in zip(calls, labels)]
-        position = {future.task_run_id: index for index, future in enumerate(futures)}
-        results: list[Any] = [None] * len(futures)
-        with progress_bar(description, total=len(futures), enabled=show_progress) as advance:
-            for future in as_completed(futures):
-                results[position[future.task_run_id]] = future.result()
-                advance()
+        _OPEN_CLIENTS.setdefault(address, dask_client)
+        try:
+            futures = [on_dask.submit(function, call, address, label) for call, label in zip(calls, labels)]
+            position = {future.task_run_id: index for index, future in enumerate(futures)}
+            results: list[Any] = [None] * len(futures)
+            with progress_bar(description, total=len(futures), enabled=show_progress) as advance:
+                for future in as_completed(futures):
+                    results[position[future.task_run_id]] = future.result()
+                    advance()
+        finally:
+            if _OPEN_CLIENTS.get(address) is dask_client:
+                del _OPEN_CLIENTS[address]
     return results

@@ -104,3 +104,15 @@ def test_untrusted_types_are_refused(tmp_path):
     card = save_model(bundle, str(tmp_path))
     with pytest.raises(IntegrityError, match=r"outside the trusted allowlist.*operator\.neg"):
         load_model(str(tmp_path), card["artifact"]["sha256"])
+
+
+def test_frames_without_any_feature_get_no_probability(trained):
+    bundle, sessions = trained
+    features = sessions[0].features.copy(deep=True)
+    values = features["features"].values
+    values[[0, 7]] = np.nan
+    values[3, 0] = np.nan
+    values[5, 1:] = np.nan
+    probability = bundle.predict_probability(features).values[:, 0]
+    assert np.isnan(probability[[0, 7]]).all()
+    assert np.isfinite(np.delete(probability, [0, 7])).all()

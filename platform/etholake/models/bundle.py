@@ -113,7 +113,7 @@ class ModelBundle:
         """
         columns = [positive_probability(self.estimators[b], x) for b in self.behaviors]
         values = np.column_stack(columns).astype(np.float32) if columns else np.zeros((x.shape[0], 0), np.float32)
-        values[np.all(np.isnan(x), axis=1)] = np.nan
+        values[_rows_without_data(x)] = np.nan
         return values
 
     def annotate(self, features: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, pd.DataFrame]:
@@ -121,3 +121,11 @@ class ModelBundle:
         probability = self.predict_probability(features)
         predicted, bouts = annotate(probability, self.settings, fps=probability.attrs.get("fps"))
         return probability, predicted, bouts
+
+
+def _rows_without_data(x: np.ndarray) -> np.ndarray:
+    """Indices of the rows of ``x`` where every value is NaN (only rows with a NaN first value are checked)."""
+    if x.shape[1] == 0:
+        return np.arange(x.shape[0])
+    candidates = np.flatnonzero(np.isnan(x[:, 0]))
+    return candidates[np.isnan(x[candidates]).all(axis=1)]
