@@ -5,9 +5,9 @@ The daily job after a lab uploads: N new sessions of M minutes (default 200 x 30
 earlier on other sessions, and ``reprocess_flow`` annotates every stale session:
 features (computed and stored; none exist yet), batch inference, bouts, summaries.
 
-Steps: simulate 4 training sessions and the N new ones (one lab); ingest the training
-sessions, train a random forest (the project's default estimator, 100 trees per
-behavior) on them with the chosen feature set, promote it and annotate them; then
+Steps: simulate 4 training sessions (at most 10 min each) and the N new ones (one
+lab); ingest the training sessions, train a random forest (the project's default
+estimator, 100 trees per behavior) on them with the chosen feature set, promote it and annotate them; then
 ingest the N new sessions and time ``reprocess_flow`` over them. Prints frames/s end
 to end, how many sessions needed features, the Prefect + Dask orchestration measured
 separately (a flow with one task per session, as reprocess makes, whose work is a
@@ -28,6 +28,7 @@ from pathlib import Path
 
 SIMBA_FRAMES_PER_S = 3200
 TRAINING_SESSIONS = 4
+TRAINING_MINUTES = 10.0
 
 
 def orchestration_only(sessions: int) -> None:
@@ -70,7 +71,10 @@ if __name__ == "__main__":
         os.environ["ETHOLAKE_DASK_ADDRESS"] = cluster.scheduler.address
         started = time.perf_counter()
         training = simulate_specs(
-            [replace(s, out_dir=str(out / "train")) for s in specs[:TRAINING_SESSIONS]],
+            [
+                replace(s, out_dir=str(out / "train"), minutes=min(minutes, TRAINING_MINUTES))
+                for s in specs[:TRAINING_SESSIONS]
+            ],
             out / "train",
             client=cluster,
             progress=False,
