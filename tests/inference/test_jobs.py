@@ -83,6 +83,9 @@ def test_one_pass_inference_equals_prediction_from_the_stored_features(lake_with
     fresh = compute_features(synthetic_pose(seed=2), "default")
     np.testing.assert_array_equal(stored["features"].values, fresh["features"].values)
     np.testing.assert_array_equal(annotations["probability"].values, bundle.predict_probability(stored).values)
+    np.testing.assert_array_equal(stored["frame"].values, fresh["frame"].values)
+    np.testing.assert_array_equal(annotations["frame"].values, fresh["frame"].values)
+    assert fresh["frame"].values[-1] > 0
 
 
 def test_status_names_the_reason_a_session_is_stale(lake_with_model):

@@ -99,7 +99,10 @@ def test_fast_codec_stores_feature_major_and_computes_companions_in_the_same_pas
     feature_major = np.random.default_rng(3).normal(size=(4, 3000)).astype(np.float32)
     feature_major[:, 1024:2048] = np.nan
     values = da.from_array(feature_major.T, chunks=(1024, 4))
-    ds = xr.Dataset({"features": (("time", "feature"), values)}, coords={"time": np.arange(3000) / 30.0})
+    ds = xr.Dataset(
+        {"features": (("time", "feature"), values)},
+        coords={"time": np.arange(3000) / 30.0, "frame": ("time", da.arange(10, 3010, chunks=1024))},
+    )
     calls = []
 
     def row_sums(block):
@@ -115,6 +118,7 @@ def test_fast_codec_stores_feature_major_and_computes_companions_in_the_same_pas
     (published,) = commit(lake, catalog, "alice", [staged])
     stored = read_zarr(published.url, lake.storage_options)
     np.testing.assert_array_equal(stored["features"].values, feature_major.T)
+    np.testing.assert_array_equal(stored["frame"].values, np.arange(10, 3010))
     np.testing.assert_array_equal(computed[:, 0], np.nansum(feature_major, axis=0))
     assert sorted(calls) == [952, 1024, 1024]
     metadata = stored["features"].encoding

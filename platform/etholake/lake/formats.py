@@ -136,7 +136,7 @@ def write_zarr_computing(
         The computed companions, in order.
     """
     prepared, encoding = prepare_dataset(ds, time_chunk, codec)
-    lazy = [name for name, variable in prepared.data_vars.items() if variable.chunks is not None]
+    lazy = [name for name, variable in prepared.variables.items() if variable.chunks is not None]
     prepared.to_zarr(
         uri,
         mode="w-",
