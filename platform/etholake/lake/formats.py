@@ -93,42 +93,14 @@ def write_zarr(
     time_chunk: int = TIME_CHUNK,
     *,
     codec: str = "compact",
-    compute: bool = True,
-) -> Any:
-    """Write ``ds`` as a new Zarr v3 store at ``uri`` (fails if something is there).
-
-    With ``compute=False`` only the metadata is written and the dask ``Delayed`` that
-    writes the data is returned (compute it together with other collections built from
-    the same graph so that shared tasks run once).
-    """
-    prepared, encoding = prepare_dataset(ds, time_chunk, codec)
-    return prepared.to_zarr(
-        uri,
-        mode="w-",
-        zarr_format=3,
-        consolidated=False,
-        encoding=encoding,
-        storage_options=storage_options or None,
-        compute=compute,
-        write_empty_chunks=True,
-    )
-
-
-def write_zarr_computing(
-    ds: xr.Dataset,
-    uri: str,
-    storage_options: dict[str, Any],
-    companions: Sequence[Any],
-    time_chunk: int = TIME_CHUNK,
-    *,
-    codec: str = "compact",
+    companions: Sequence[Any] = (),
 ) -> list[Any]:
-    """Write ``ds`` like :func:`write_zarr` and compute ``companions`` in the same ``dask.compute``.
+    """Write ``ds`` as a new Zarr v3 store at ``uri`` and compute ``companions`` in the same ``dask.compute``.
 
-    xarray's writer optimises its sources on its own, so a task shared with a
-    companion (a features chunk that is also predicted on) would run twice; here
-    each dask variable's chunks are written by tasks of the same graph as the
-    companions, so every shared task runs once.
+    Fails if something is at ``uri``. xarray's own writer optimises its sources on its
+    own, so a task shared with a companion (a features chunk that is also predicted
+    on) would run twice; here each dask variable's chunks are written by tasks of the
+    same graph as the companions, so every shared task runs once.
 
     Returns
     -------

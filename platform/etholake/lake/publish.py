@@ -236,7 +236,7 @@ def stage_dataset_computing(
 
     def write(target: str) -> None:
         uri, options = lake.uri(lake.relative(target)), lake.storage_options
-        computed.extend(formats.write_zarr_computing(ds, uri, options, companions, time_chunk, codec=codec))
+        computed.extend(formats.write_zarr(ds, uri, options, time_chunk, codec=codec, companions=companions))
 
     def verify(target: str) -> None:
         written = formats.read_zarr(lake.uri(lake.relative(target)), lake.storage_options)
