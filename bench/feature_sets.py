@@ -16,11 +16,11 @@ import argparse
 import time
 import warnings
 
-from rat_aggression import load_sessions, video_ids
+from rat_aggression import evaluate_aggression, load_sessions, video_ids
 
 from etholake.models.estimators import EstimatorSpec
-from etholake.models.evaluation import Candidate, evaluate_behavior
-from etholake.models.trainset import Sampling, build_training_set
+from etholake.models.evaluation import Candidate
+from etholake.models.trainset import build_training_set
 
 
 def main() -> None:
@@ -41,15 +41,8 @@ def main() -> None:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            evaluation = evaluate_behavior(
-                [Candidate(f"{name}+forest", trainset, EstimatorSpec("random_forest"))],
-                "aggression",
-                group_by="session",
-                n_splits=args.outer,
-                inner_splits=args.inner,
-                sampling=Sampling(stride=args.stride),
-                random_split=False,
-            )
+            candidates = [Candidate(f"{name}+forest", trainset, EstimatorSpec("random_forest"))]
+            evaluation = evaluate_aggression(candidates, args, random_split=False)
         results[name] = evaluation
         pooled = evaluation.pooled
         print(

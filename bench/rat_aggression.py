@@ -81,6 +81,19 @@ def load_sessions(specs: dict[str, dict | str], videos: list[str], data: Path = 
     return sessions
 
 
+def evaluate_aggression(candidates: list[Candidate], args: argparse.Namespace, *, random_split: bool):
+    """Nested leave-videos-out evaluation of aggression (``args``: outer, inner and stride)."""
+    return evaluate_behavior(
+        candidates,
+        "aggression",
+        group_by="session",
+        n_splits=args.outer,
+        inner_splits=args.inner,
+        sampling=Sampling(stride=args.stride),
+        random_split=random_split,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outer", type=int, default=4, help="outer folds (videos held out together)")
@@ -111,15 +124,7 @@ def main() -> None:
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        evaluation = evaluate_behavior(
-            candidates,
-            "aggression",
-            group_by="session",
-            n_splits=args.outer,
-            inner_splits=args.inner,
-            sampling=Sampling(stride=args.stride),
-            random_split=True,
-        )
+        evaluation = evaluate_aggression(candidates, args, random_split=True)
     elapsed = time.perf_counter() - start
     columns = [
         "test_groups",

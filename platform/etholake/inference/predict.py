@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dask.array as da
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -47,14 +46,12 @@ def _fps(features: xr.Dataset) -> float | None:
 def lazy_probability(bundle, features: xr.Dataset) -> xr.DataArray:
     """Per-frame probabilities of every behavior as a dask-backed DataArray, one task per features chunk.
 
-    Built on the features' own dask graph: computed together with the features'
-    storage (:func:`etholake.lake.stage_dataset_computing`), each features chunk is
-    computed once, stored and predicted, then released.
+    Built on the features' own dask graph (``features`` must be dask-backed): computed
+    together with the features' storage (:func:`etholake.lake.stage_dataset_computing`),
+    each features chunk is computed once, stored and predicted, then released.
     """
     bundle.check_features(features)
     values = features["features"].data
-    if not isinstance(values, da.Array):
-        values = da.from_array(values, chunks=(PREDICT_CHUNK, -1))
     probability = values.map_blocks(
         bundle.predict_values,
         dtype=np.float32,

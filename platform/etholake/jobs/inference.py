@@ -2,8 +2,9 @@
 
 Features missing for the model's feature set are computed first and stored; the
 model predicts on each features chunk as it is computed (one pass over the pose),
-so the features are not read back. Output, committed in one catalog transaction: an annotations asset (per-frame
-probability and prediction, Zarr; parents: features and model), a bouts table
+so the features are not read back. Output, committed in one catalog transaction:
+an annotations asset (per-frame probability and prediction, Zarr; parents:
+features and model), a bouts table
 (Parquet; parent: annotations) and the per-behavior summary rows. A crash at
 any point leaves either all of them or none visible.
 """

@@ -97,18 +97,18 @@ def fit_estimator(spec: EstimatorSpec, x: np.ndarray, y: np.ndarray) -> Classifi
 def positive_probability(estimator: ClassifierMixin, x: np.ndarray) -> np.ndarray:
     """Probability of class 1 for each row (0 everywhere if the fit never saw a positive).
 
-    Trees read ``x`` in column-major order: one tree visits the same few features for
-    many rows in turn, which on wide feature tables is about 3x faster than row-major.
-    A random forest's trees are averaged here as scikit-learn averages them on one
-    thread (same values, same order), without its per-tree input checks.
+    A random forest's trees read ``x`` in column-major order: one tree visits the same
+    few features for many rows in turn, which on wide feature tables is about 3x faster
+    than row-major. They are averaged here as scikit-learn averages them on one thread
+    (same values, same order), without its per-tree input checks.
     """
     classes = list(estimator.classes_)
     if 1 not in classes:
         return np.zeros(x.shape[0], dtype=np.float64)
-    x = np.asfortranarray(x, dtype=np.float32)
     positive = classes.index(1)
     if not isinstance(estimator, RandomForestClassifier):
         return estimator.predict_proba(x)[:, positive].astype(np.float64)
+    x = np.asfortranarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != estimator.n_features_in_:
         raise ValueError(f"expected (rows, {estimator.n_features_in_}) features, got shape {x.shape}")
     total = np.zeros((x.shape[0], len(classes)), dtype=np.float64)
