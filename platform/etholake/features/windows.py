@@ -5,8 +5,10 @@ n = round(D * fps / 1000) frames (halves rounded up, at least 1), a causal windo
 the n frames ending at t and a centred window covers t - h .. t + h with h = n // 2
 (n frames when n is odd, n + 1 when it is even).
 
-* ``min``, ``max``, ``median``: bottleneck's ``move_*`` (O(n), O(n log w)); their value
-  depends only on the frames inside the window, so a halo of the window length suffices.
+* ``min``, ``max``: a sparse table of NaN-skipping extrema over runs of 2**k frames,
+  shared by all windows (about log2 of the longest window array passes); ``median``:
+  bottleneck's ``move_median`` (O(n log w)). Their value depends only on the frames
+  inside the window, so a halo of the window length suffices.
 * ``mean``, ``std``, ``integral``: O(n) cumulative sums. A running sum's rounding depends
   on where it started, so every sum is *anchored* on a fixed grid of absolute frame
   numbers: frames [bB, (b+1)B) use one cumulative sum started at frame bB - L - 1 (B the
@@ -30,7 +32,8 @@ import bottleneck as bn
 import numpy as np
 
 CUMULATIVE_STATS = ("mean", "std", "integral")
-ORDER_STATS = {"min": bn.move_min, "max": bn.move_max, "median": bn.move_median}
+ORDER_STATS = ("min", "max", "median")
+EXTREMA = {"min": np.fmin, "max": np.fmax}
 ROWS_PER_PASS = 8
 
 
@@ -118,33 +121,62 @@ def rolling(
         for start in range(0, values.shape[0], ROWS_PER_PASS):
             part = {key: array[start : start + ROWS_PER_PASS] for key, array in out.items() if key[0] in cumulative}
             _cumulative(values[start : start + ROWS_PER_PASS], segment_start, core, windows, cumulative, block, part)
-    offset = core[0] - segment_start
-    n_core = core[1] - core[0]
     order = [s for s in stats if s in ORDER_STATS]
-    if order or "change" in stats:
-        longest_hi = max(w.hi for w in windows)
-        padded = np.concatenate([values, np.full((values.shape[0], longest_hi), np.nan, np.float32)], axis=1)
-        for index, window in enumerate(windows):
-            stop = offset + window.hi
-            for stat in order:
-                out[(stat, index)][:] = _order_stat(stat, padded, window)[:, stop : stop + n_core]
-            if "change" in stats:
-                out[("change", index)][:] = _change(padded, offset, n_core, window)
+    if not order and "change" not in stats:
+        return
+    look_back, look_ahead = max(w.lo for w in windows), max(w.hi for w in windows)
+    padded = np.full((values.shape[0], look_back + values.shape[1] + look_ahead), np.nan, np.float32)
+    padded[:, look_back : look_back + values.shape[1]] = values
+    starts = [look_back + core[0] - segment_start - w.lo for w in windows]
+    n_core = core[1] - core[0]
+    extrema = [s for s in order if s in EXTREMA]
+    if extrema:
+        for first in range(0, values.shape[0], ROWS_PER_PASS):
+            part = {key: array[first : first + ROWS_PER_PASS] for key, array in out.items() if key[0] in extrema}
+            _extrema(padded[first : first + ROWS_PER_PASS], starts, n_core, windows, extrema, part)
+    for index, (window, start) in enumerate(zip(windows, starts)):
+        if "median" in order:
+            median = bn.move_median(padded, window.length, min_count=window.min_count, axis=1)
+            stop = start + window.length - 1
+            out[("median", index)][:] = median[:, stop : stop + n_core]
+        if "change" in stats:
+            end = start + window.length - 1
+            np.subtract(padded[:, end : end + n_core], padded[:, start : start + n_core], out=out[("change", index)])
 
 
-def _order_stat(stat: str, padded: np.ndarray, window: Window) -> np.ndarray:
-    length = min(window.length, padded.shape[1])
-    if window.min_count > length:
-        return np.full(padded.shape, np.nan, dtype=np.float32)
-    return ORDER_STATS[stat](padded, length, min_count=window.min_count, axis=1)
+def _extrema(
+    padded: np.ndarray,
+    starts: list[int],
+    n_core: int,
+    windows: list[Window],
+    stats: list[str],
+    out: dict[tuple[str, int], np.ndarray],
+) -> None:
+    """Window minima and maxima from a sparse table shared by all windows.
 
-
-def _change(padded: np.ndarray, offset: int, n_core: int, window: Window) -> np.ndarray:
-    end = padded[:, offset + window.hi : offset + window.hi + n_core]
-    begin_index = offset - window.lo + np.arange(n_core)
-    begin = padded[:, np.clip(begin_index, 0, None)]
-    begin[:, begin_index < 0] = np.nan
-    return end - begin
+    Level k holds the extremum of the 2**k frames starting at each frame (NaN-skipping);
+    a window of L frames is the extremum of two overlapping level-k runs, 2**k <= L <
+    2**(k+1). Exact, so any chunking gives the same values; about log2(longest window)
+    array passes for every window together.
+    """
+    counts = np.zeros((padded.shape[0], padded.shape[1] + 1), np.int32)
+    np.cumsum(np.isfinite(padded), axis=1, out=counts[:, 1:])
+    levels = {stat: padded for stat in stats}
+    span = 1
+    for index in sorted(range(len(windows)), key=lambda i: windows[i].length):
+        window, start = windows[index], starts[index]
+        while 2 * span <= window.length:
+            for stat in stats:
+                level = levels[stat]
+                levels[stat] = EXTREMA[stat](level[:, :-span], level[:, span:])
+            span *= 2
+        tail = start + window.length - span
+        scarce = counts[:, start + window.length : start + window.length + n_core] - counts[:, start : start + n_core]
+        scarce = scarce < window.min_count
+        for stat in stats:
+            level, result = levels[stat], out[(stat, index)]
+            EXTREMA[stat](level[:, start : start + n_core], level[:, tail : tail + n_core], out=result)
+            result[scarce] = np.nan
 
 
 def _cumulative(
