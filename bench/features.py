@@ -163,15 +163,17 @@ def run_workers(pose, n_workers: int) -> tuple[float, float, float]:
         features = compute_features(pose, "simba")
         consume(features.isel(time=slice(0, 70_000)))
 
+        workers = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+
         def worker_cpu() -> float:
-            return sum(client.run(lambda: sum(psutil.Process().cpu_times()[:2])).values())
+            return sum(sum(worker.cpu_times()[:2]) for worker in workers)
 
         def run() -> tuple[float, float]:
             wall, cpu = time.perf_counter(), worker_cpu()
             consume(features)
             return time.perf_counter() - wall, worker_cpu() - cpu
 
-        with PeakMemory(lambda: max(client.run(lambda: psutil.Process().memory_info().rss).values())) as memory:
+        with PeakMemory(lambda: max(worker.memory_info().rss for worker in workers)) as memory:
             wall, cpu = best_run(run)
         return wall, cpu, memory.peak
 

@@ -397,33 +397,48 @@ def _warn_missing_roles(spec: FeatureSetSpec, roles: dict[str, int], keypoints: 
 
 
 def _pack(pose: xr.Dataset) -> np.ndarray | da.Array:
-    """Pose as one (time, channel) float64 array: x, y, confidence per (keypoint, individual), time, frame index."""
-    n_time = pose.sizes["time"]
+    """Pose as one (time, channel) float64 array: x, y, confidence per (keypoint, individual), time, frame index.
+
+    Dask-backed pose is packed by one task per time chunk.
+    """
     position = pose["position"].transpose("time", "space", "keypoint", "individual").data
     confidence = pose["confidence"].transpose("time", "keypoint", "individual").data
-    lazy = isinstance(position, da.Array) or isinstance(confidence, da.Array)
-    module = da if lazy else np
-    if lazy:
-        position = da.asarray(position)
-        time_chunks = position.chunks[0]
-        position = position.rechunk({1: -1, 2: -1, 3: -1})
-        confidence = da.asarray(confidence).rechunk((time_chunks, -1, -1))
-        time = da.from_array(np.asarray(pose["time"].values, np.float64), chunks=time_chunks)
-        index = da.arange(n_time, chunks=time_chunks, dtype=np.float64)
-    else:
-        time = np.asarray(pose["time"].values, np.float64)
-        index = np.arange(n_time, dtype=np.float64)
-    channels = pose.sizes["keypoint"] * pose.sizes["individual"]
-    return module.concatenate(
-        [
-            position[:, 0].reshape(n_time, channels).astype(np.float64),
-            position[:, 1].reshape(n_time, channels).astype(np.float64),
-            confidence.reshape(n_time, channels).astype(np.float64),
-            time[:, None],
-            index[:, None],
-        ],
-        axis=1,
+    time = np.asarray(pose["time"].values, np.float64)
+    n_time = time.size
+    if not (isinstance(position, da.Array) or isinstance(confidence, da.Array)):
+        return _pack_block(np.asarray(position), np.asarray(confidence), time, np.arange(n_time, dtype=np.float64))
+    position = da.asarray(position).rechunk({1: -1, 2: -1, 3: -1})
+    time_chunks = position.chunks[0]
+    confidence = da.asarray(confidence).rechunk((time_chunks, -1, -1))
+    n_columns = 3 * pose.sizes["keypoint"] * pose.sizes["individual"] + 2
+    return da.blockwise(
+        _pack_block,
+        "tc",
+        position,
+        "tskj",
+        confidence,
+        "tkj",
+        da.from_array(time, chunks=time_chunks),
+        "t",
+        da.arange(n_time, chunks=time_chunks, dtype=np.float64),
+        "t",
+        new_axes={"c": n_columns},
+        concatenate=True,
+        dtype=np.float64,
+        meta=np.empty((0, 0), np.float64),
     )
+
+
+def _pack_block(position: np.ndarray, confidence: np.ndarray, time: np.ndarray, index: np.ndarray) -> np.ndarray:
+    n_time = position.shape[0]
+    channels = confidence.shape[1] * confidence.shape[2]
+    packed = np.empty((n_time, 3 * channels + 2), np.float64)
+    packed[:, :channels] = position[:, 0].reshape(n_time, channels)
+    packed[:, channels : 2 * channels] = position[:, 1].reshape(n_time, channels)
+    packed[:, 2 * channels : 3 * channels] = confidence.reshape(n_time, channels)
+    packed[:, -2] = time
+    packed[:, -1] = index
+    return packed
 
 
 def _unpack(plan: Plan, packed: np.ndarray) -> PoseBlock:
