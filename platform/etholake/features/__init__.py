@@ -92,18 +92,19 @@ Exactness and speed
 Every step is local in time: preprocessing, derivatives and windows need at most
 ``depth`` frames of context, so each dask chunk is extended by that halo and computed on
 its own. Cumulative sums (window mean / std / integral) are anchored on a fixed grid of
-absolute frames so their rounding does not depend on chunk boundaries; min / max /
-median use bottleneck's O(n) / O(n log w) moving windows; everything is numpy-vectorised
-over time (no Python loop over frames). Measured with ``bench/features.py`` (1,000,000
-frames, 2 animals x 8 keypoints, ``simba`` set = 654 features, 32,768-frame chunks) on a
-2-core machine shared with other jobs (load average 3-10): one worker process 176,000
-frames per CPU-second (106,000 frames/s wall at load 3; SimBA 5.6.1: about 2,700
-frames/s with 498 features; SimBA's recipe in pandas: 25,000 frames/s), peak memory
-about 0.5 GB per worker process, set by the chunk size and not the session length. Two
-worker processes (distributed LocalCluster) ran at 133,000 frames per worker CPU-second;
-their wall-clock speed-up could not be measured on the shared 2-core machine. Workers
-must not inherit distributed's ``MALLOC_TRIM_THRESHOLD_=65536`` (it makes every large
-temporary a fresh mmap and the kernel 3-4x slower); the benchmark drops it.
+absolute frames so their rounding does not depend on chunk boundaries; min / max come
+from one sparse table of NaN-skipping extrema over runs of 2**k frames shared by every
+window (about log2 of the longest window array passes in all), median from bottleneck's
+O(n log w) moving median; everything is numpy-vectorised over time (no Python loop over
+frames). Measured with ``bench/features.py`` (1,000,000 frames, 2 animals x 8 keypoints,
+``simba`` set = 654 features, 32,768-frame chunks) on the project's 2-core machine:
+263,000-287,000 frames/s in one process, 182,000-197,000 frames/s on one Dask worker
+process and 318,000-373,000 on two (1.61-1.89 x one worker; SimBA 5.6.1: about 2,700
+frames/s with 498 features; SimBA's recipe in pandas: 35,000-47,000 frames/s), peak
+memory about 0.55 GB per worker process, set by the chunk size and not the session
+length. Workers must not inherit distributed's ``MALLOC_TRIM_THRESHOLD_=65536`` (it
+makes every large temporary a fresh mmap and the kernel 3-4x slower); etholake's local
+cluster and the benchmark drop it.
 
 Agreement with SimBA (rat video 24, ``tests/features/test_simba_parity.py``)
 -------------------------------------------------------------------------
