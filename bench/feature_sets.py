@@ -3,9 +3,9 @@
 For each feature set separately, the same nested evaluation: random forest (the
 project's default estimator), outer folds hold out whole videos, and smoothing,
 threshold, merge gap and minimum bout are chosen by inner grouped CV on the training
-videos only. The held-out videos are touched once. Prints pooled and per-fold F1 of
-aggression for each set, the per-fold differences (same folds for both sets), and the
-feature counts.
+videos only. The held-out videos are touched once. Prints, for aggression and each set,
+pooled and per-fold F1 (at the threshold chosen by inner CV) and threshold-free PR-AUC,
+their per-fold differences (same folds for both sets), and the feature counts.
 
     .venv/bin/python bench/feature_sets.py [--outer 4] [--inner 2] [--stride 4] [--sets default simba]
 """
@@ -48,17 +48,20 @@ def main() -> None:
         print(
             f"{name:>8}: {len(trainset.feature_names)} features; leave-videos-out F1 {pooled['f1']:.3f} "
             f"(precision {pooled['precision']:.3f}, recall {pooled['recall']:.3f}, PR-AUC {pooled['pr_auc']:.3f}); "
-            f"per fold {', '.join(f'{f:.3f}' for f in evaluation.folds['f1'])} "
+            f"per fold F1 {', '.join(f'{f:.3f}' for f in evaluation.folds['f1'])}, "
+            f"PR-AUC {', '.join(f'{f:.3f}' for f in evaluation.folds['pr_auc'])} "
             f"[{time.perf_counter() - start:.0f} s]"
         )
     first, *others = args.sets
     for other in others:
-        differences = results[first].folds["f1"].to_numpy() - results[other].folds["f1"].to_numpy()
-        print(
-            f"{first} - {other}: pooled F1 {results[first].pooled['f1'] - results[other].pooled['f1']:+.3f}; "
-            f"per fold {', '.join(f'{d:+.3f}' for d in differences)} "
-            f"({(differences >= 0).sum()} of {differences.size} folds at least as good)"
-        )
+        for metric, label in (("f1", "F1"), ("pr_auc", "PR-AUC")):
+            differences = results[first].folds[metric].to_numpy() - results[other].folds[metric].to_numpy()
+            print(
+                f"{first} - {other}: pooled {label} "
+                f"{results[first].pooled[metric] - results[other].pooled[metric]:+.3f}; "
+                f"per fold {', '.join(f'{d:+.3f}' for d in differences)} "
+                f"({(differences >= 0).sum()} of {differences.size} folds at least as good)"
+            )
 
 
 if __name__ == "__main__":
