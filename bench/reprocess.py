@@ -15,10 +15,13 @@ no-op on a worker; and the reprocess flow again when every session is current) a
 ratio to SimBA's batch inference (about 3,200 frames/s measured here, features already
 computed and the model reloaded per video).
 
-Run: ``.venv/bin/python bench/reprocess.py [sessions] [minutes] [feature set]``
+Run: ``.venv/bin/python bench/reprocess.py [sessions] [minutes] [feature set]``. The data
+(about 24 GB at the default size, most of it stored features) is removed at the end unless
+``ETHOLAKE_BENCH_KEEP=1``.
 """
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -130,4 +133,10 @@ if __name__ == "__main__":
         f"{overhead:.1f} s for {len(report.outcomes)} sessions ({overhead / max(len(report.outcomes), 1) * 1000:.0f} "
         f"ms per session); the same reprocess again, every session current: {idle_seconds:.1f} s"
     )
-    print(f"workers: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; data in {out}")
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"workers: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    if os.environ.get("ETHOLAKE_BENCH_KEEP"):
+        print(f"data kept in {out} ({size / 1e9:.1f} GB)")
+    else:
+        shutil.rmtree(out)
+        print(f"removed the bench's {size / 1e9:.1f} GB of data (set ETHOLAKE_BENCH_KEEP=1 to keep it)")
