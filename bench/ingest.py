@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -66,14 +65,14 @@ def best_time(function, *args, repeats: int = REPEATS) -> float:
     return min(times)
 
 
-def ingest(path: Path, store: Path, fps: float) -> None:
-    """read_pose, then the lake's Zarr writer with the codec ingest uses for pose.
+def ingest(path: Path, workdir: Path, fps: float) -> None:
+    """read_pose, then the lake's Zarr writer with the codec ingest uses for pose, into a new store in ``workdir``.
 
     The file's modification time is bumped first so read_pose hashes it again
     (it remembers the SHA-256 of unchanged files).
     """
     os.utime(path)
-    shutil.rmtree(store, ignore_errors=True)
+    store = Path(tempfile.mkdtemp(dir=workdir)) / f"{path.stem}.zarr"
     write_zarr(read_pose(path, fps=fps), str(store), {}, codec="compact")
 
 
@@ -96,12 +95,12 @@ def sha256_only(path: Path) -> None:
 
 def bench_file(path: Path, baseline, workdir: Path, decoded_bytes: int, pose_bytes: int) -> dict[str, float]:
     baseline_seconds = best_time(baseline, path)
-    ingest_seconds = best_time(ingest, path, workdir / f"{path.stem}.zarr", 30.0)
+    ingest_seconds = best_time(ingest, path, workdir, 30.0)
     read_seconds = best_time(read_only, path)
     parse_seconds = best_time(read_known_hash, path)
     hash_seconds = best_time(sha256_only, path)
     tracemalloc.start()
-    ingest(path, workdir / f"{path.stem}_traced.zarr", 30.0)
+    ingest(path, workdir, 30.0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
@@ -130,7 +129,7 @@ def main(n_frames: int) -> None:
         del frame
         warm_up = workdir / "warmupDLC.h5"
         make_frame(100).to_hdf(warm_up, key="df_with_missing", format="table", mode="w")
-        ingest(warm_up, workdir / "warmup.zarr", 30.0)
+        ingest(warm_up, workdir, 30.0)
         print(
             f"{n_frames:,} frames x {len(INDIVIDUALS)} animals x {len(KEYPOINTS)} keypoints; "
             f"decoded table {decoded_bytes / 1e6:.0f} MB (float64), pose arrays {pose_bytes / 1e6:.0f} MB (float32)"

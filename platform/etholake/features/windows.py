@@ -26,7 +26,9 @@ gives NaN. Frames outside the session count as missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import bottleneck as bn
 import numpy as np
@@ -118,9 +120,9 @@ def rolling(
     """
     cumulative = [s for s in stats if s in CUMULATIVE_STATS]
     if cumulative:
-        for start in range(0, values.shape[0], ROWS_PER_PASS):
-            part = {key: array[start : start + ROWS_PER_PASS] for key, array in out.items() if key[0] in cumulative}
-            _cumulative(values[start : start + ROWS_PER_PASS], segment_start, core, windows, cumulative, block, part)
+        _in_row_passes(
+            _cumulative, values, cumulative, out, segment_start=segment_start, core=core, windows=windows, block=block
+        )
     order = [s for s in stats if s in ORDER_STATS]
     if not order and "change" not in stats:
         return
@@ -131,26 +133,37 @@ def rolling(
     n_core = core[1] - core[0]
     extrema = [s for s in order if s in EXTREMA]
     if extrema:
-        for first in range(0, values.shape[0], ROWS_PER_PASS):
-            part = {key: array[first : first + ROWS_PER_PASS] for key, array in out.items() if key[0] in extrema}
-            _extrema(padded[first : first + ROWS_PER_PASS], starts, n_core, windows, extrema, part)
+        _in_row_passes(_extrema, padded, extrema, out, starts=starts, n_core=n_core, windows=windows)
     for index, (window, start) in enumerate(zip(windows, starts)):
+        end = start + window.length - 1
         if "median" in order:
             median = bn.move_median(padded, window.length, min_count=window.min_count, axis=1)
-            stop = start + window.length - 1
-            out[("median", index)][:] = median[:, stop : stop + n_core]
+            out[("median", index)][:] = median[:, end : end + n_core]
         if "change" in stats:
-            end = start + window.length - 1
             np.subtract(padded[:, end : end + n_core], padded[:, start : start + n_core], out=out[("change", index)])
+
+
+def _in_row_passes(
+    kernel: Callable[..., None],
+    values: np.ndarray,
+    stats: list[str],
+    out: dict[tuple[str, int], np.ndarray],
+    **context: Any,
+) -> None:
+    """Run ``kernel`` on :data:`ROWS_PER_PASS` features at a time, so its temporaries stay in cache."""
+    for first in range(0, values.shape[0], ROWS_PER_PASS):
+        part = {key: array[first : first + ROWS_PER_PASS] for key, array in out.items() if key[0] in stats}
+        kernel(values[first : first + ROWS_PER_PASS], stats, part, **context)
 
 
 def _extrema(
     padded: np.ndarray,
+    stats: list[str],
+    out: dict[tuple[str, int], np.ndarray],
+    *,
     starts: list[int],
     n_core: int,
     windows: list[Window],
-    stats: list[str],
-    out: dict[tuple[str, int], np.ndarray],
 ) -> None:
     """Window minima and maxima from a sparse table shared by all windows.
 
@@ -181,12 +194,13 @@ def _extrema(
 
 def _cumulative(
     values: np.ndarray,
+    stats: list[str],
+    out: dict[tuple[str, int], np.ndarray],
+    *,
     segment_start: int,
     core: tuple[int, int],
     windows: list[Window],
-    stats: list[str],
     block: int,
-    out: dict[tuple[str, int], np.ndarray],
 ) -> None:
     look_back = max(w.lo for w in windows)
     look_ahead = max(w.hi for w in windows)
