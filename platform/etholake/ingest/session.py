@@ -4,13 +4,22 @@ Everything is read and checked before the first asset is published, so a file
 that fails leaves the session as it was. Re-ingesting an unchanged file (same
 sha256) creates nothing; a changed file creates a new asset version whose
 parent is the previous one.
+
+The files are hashed in a background thread. When each file's size and
+modification time are those recorded at the last ingest, the hashes are
+awaited first, so an unchanged session is skipped without reading it;
+otherwise the files are read while they are hashed, and the recipe is
+compared once both are done. Which of the two orders runs only changes how
+long an ingest takes, never what it creates.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import warnings
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +29,11 @@ import xarray as xr
 from etholake.catalog import Catalog, SessionKey
 from etholake.errors import EtholakeError
 from etholake.ingest.preflight import SessionPlan
-from etholake.io import file_sha256
+from etholake.io import start_sha256
 from etholake.lake import Lake, publish_dataset, publish_file
 
 PREVIOUS_VERSION = "previous_version"
+FileDigests = dict[str, Future[str]]
 INGESTED_KINDS = ("video", "video_file", "pose", "labels", "units", "pulses", "frame_times", "calcium")
 
 
@@ -90,12 +100,12 @@ def _read_pose(plan: SessionPlan) -> xr.Dataset:
     return pose
 
 
-def _read_labels(plan: SessionPlan, hashes: dict[str, str], n_frames: int, fps: float | None) -> list[_Pending]:
+def _read_labels(plan: SessionPlan, digests: FileDigests, n_frames: int, fps: float | None) -> list[_Pending]:
     from etholake.io.labels import read_caltech_streams, read_labels
 
     found = []
     for entry, label_format in zip(plan.entry.labels, plan.label_formats):
-        sha = hashes[entry.path]
+        sha = digests[entry.path].result()
         annotator = entry.extra["annotator"]
         options = {"fps": fps, "annotator": annotator, "n_frames": n_frames, **entry.options}
         if label_format == "caltech" and not entry.extra.get("label_set"):
@@ -145,9 +155,7 @@ def _check_frames(plan: SessionPlan, pose: xr.Dataset, outcome: SessionOutcome) 
     return qc
 
 
-def _gather(
-    plan: SessionPlan, hashes: dict[str, str], outcome: SessionOutcome
-) -> tuple[list[_Pending], dict[str, Any]]:
+def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) -> tuple[list[_Pending], dict[str, Any]]:
     """Read and check every file of the session; nothing is published here."""
     pending: list[_Pending] = []
     qc: dict[str, Any] = {}
@@ -177,18 +185,18 @@ def _gather(
             _Pending(
                 "pose",
                 "pose",
-                hashes[entry.pose.path],
+                digests[entry.pose.path].result(),
                 {"identity": "pose", **reader, **calibration},
                 dataset=pose,
             )
         )
         n_frames = int(pose["frame"].values[-1]) + 1 if "image_path" not in pose.coords else pose.sizes["time"]
-        pending += _read_labels(plan, hashes, n_frames, pose.attrs.get("fps"))
-    pending += _read_neural(plan, hashes, outcome)
+        pending += _read_labels(plan, digests, n_frames, pose.attrs.get("fps"))
+    pending += _read_neural(plan, digests, outcome)
     return pending, qc
 
 
-def _read_neural(plan: SessionPlan, hashes: dict[str, str], outcome: SessionOutcome) -> list[_Pending]:
+def _read_neural(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) -> list[_Pending]:
     from etholake.ingest.neural import read_neural_entry
 
     found = []
@@ -202,7 +210,7 @@ def _read_neural(plan: SessionPlan, hashes: dict[str, str], outcome: SessionOutc
             _Pending(
                 f"{entry.extra['kind']}:{identity}",
                 entry.extra["kind"],
-                hashes[entry.path],
+                digests[entry.path].result(),
                 params,
                 dataset=dataset,
             )
@@ -278,53 +286,79 @@ def ingest_session(
     key = SessionKey(plan.lab, plan.entry.subject, plan.entry.name)
     outcome = SessionOutcome(key)
     lake = Lake(lake_url, storage_options)
-    hashes = file_hashes(plan)
-    recipe = session_recipe(plan, hashes)
+    digests = start_file_hashes(plan)
     with Catalog(catalog_url, migrate_schema=False) as catalog:
         extra = dict(catalog.session(user, key)["extra"] or {})
-        if extra.get("ingest_recipe") == recipe:
-            outcome.reused = {
-                a.params.get("identity", a.kind): a.id
-                for a in catalog.assets(user, session=key)
-                if a.kind in INGESTED_KINDS
-            }
-            outcome.notes = list(extra.get("qc", {}).get("notes", []))
+        if extra.get("ingest_files") == file_stats(plan) and _unchanged(catalog, user, plan, digests, extra, outcome):
             return outcome
         try:
-            pending, qc = _gather(plan, hashes, outcome)
+            pending, qc = _gather(plan, digests, outcome)
         except EtholakeError as error:
             outcome.error = str(error)
+            return outcome
+        if _unchanged(catalog, user, plan, digests, extra, outcome):
+            catalog.register_session(user, key, extra={**extra, "ingest_files": file_stats(plan)})
             return outcome
         for item in pending:
             _publish_pending(lake, catalog, user, key, item, outcome)
         if qc:
             extra["qc"] = {**qc, "notes": outcome.notes}
-        extra["ingest_recipe"] = recipe
+        extra["ingest_recipe"] = session_recipe(plan, digests)
+        extra["ingest_files"] = file_stats(plan)
         catalog.register_session(user, key, extra=extra)
     return outcome
 
 
-def file_hashes(plan: SessionPlan) -> dict[str, str]:
-    """sha256 of every file the session reads, each file read once (the video's comes from its probe)."""
+def _unchanged(
+    catalog: Catalog, user: str, plan: SessionPlan, digests: FileDigests, extra: dict[str, Any], outcome: SessionOutcome
+) -> bool:
+    """Whether the session's recipe is the one recorded at its last ingest; if so, fill ``outcome`` with what exists."""
+    if extra.get("ingest_recipe") != session_recipe(plan, digests):
+        return False
+    outcome.reused = {
+        a.params.get("identity", a.kind): a.id
+        for a in catalog.assets(user, session=outcome.session)
+        if a.kind in INGESTED_KINDS
+    }
+    outcome.notes = list(extra.get("qc", {}).get("notes", []))
+    return True
+
+
+def _session_files(plan: SessionPlan) -> list[Any]:
     entry = plan.entry
-    hashes = {}
-    if entry.video is not None and plan.video_info is not None:
-        hashes[entry.video.path] = plan.video_info["sha256"]
-    for item in (entry.pose, *entry.labels, *entry.neural):
-        if item is not None and item.path not in hashes:
-            hashes[item.path] = file_sha256(item.path)
-    return hashes
+    return [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
 
 
-def session_recipe(plan: SessionPlan, hashes: dict[str, str]) -> str:
+def start_file_hashes(plan: SessionPlan) -> FileDigests:
+    """Start hashing every file the session reads, each file once (the video's hash comes from its probe)."""
+    digests: FileDigests = {}
+    if plan.entry.video is not None and plan.video_info is not None:
+        digests[plan.entry.video.path] = Future()
+        digests[plan.entry.video.path].set_result(plan.video_info["sha256"])
+    for item in _session_files(plan):
+        if item.path not in digests:
+            digests[item.path] = start_sha256(item.path)
+    return digests
+
+
+def file_stats(plan: SessionPlan) -> dict[str, list[int]]:
+    """Size and modification time (ns) of every file the session reads, by path."""
+    stats = {}
+    for item in _session_files(plan):
+        found = os.stat(item.path)
+        stats[item.path] = [found.st_size, found.st_mtime_ns]
+    return stats
+
+
+def session_recipe(plan: SessionPlan, digests: FileDigests) -> str:
     """Hash of everything a session's ingest reads: file contents, formats, options and metadata.
 
-    When it equals the recipe recorded at the last ingest, nothing needs reading again.
+    Waits for the file hashes. When the recipe equals the one recorded at the
+    last ingest, nothing needs reading again.
     """
     entry = plan.entry
-    files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
     document = {
-        "files": [[f.path, hashes[f.path], f.format, f.options, f.extra] for f in files],
+        "files": [[f.path, digests[f.path].result(), f.format, f.options, f.extra] for f in _session_files(plan)],
         "metadata": entry.metadata,
         "formats": [plan.pose_format, plan.label_formats],
         "fps": plan.fps,

@@ -1,0 +1,98 @@
+"""One session's ingest: when it reads files while hashing them, and when it hashes first."""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import etholake.ingest.session as session_module
+from etholake.catalog import Catalog
+from etholake.ingest import ingest_session, load_manifest, plan_manifest
+from etholake.ingest.register import register_manifest
+
+
+def write_dlc_csv(path, n_frames: int, seed: int) -> None:
+    columns = pd.MultiIndex.from_product(
+        [["DLC_resnet50_testJan1shuffle1_1000"], ["snout", "tail_base"], ["x", "y", "likelihood"]],
+        names=["scorer", "bodyparts", "coords"],
+    )
+    values = np.random.default_rng(seed).uniform(0, 1, size=(n_frames, len(columns)))
+    pd.DataFrame(values, columns=columns).to_csv(path)
+
+
+@pytest.fixture
+def one_session(tmp_path):
+    pose = tmp_path / "m1DLC_resnet50.csv"
+    write_dlc_csv(pose, 500, seed=0)
+    manifest_path = tmp_path / "manifest.json"
+    manifest_path.write_text(
+        json.dumps(
+            {
+                "manifest_version": 1,
+                "lab": "labA",
+                "subjects": [{"name": "m1"}],
+                "sessions": [{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": str(pose)}}],
+            }
+        )
+    )
+    manifest = load_manifest(manifest_path)
+    plans, problems = plan_manifest(manifest)
+    assert problems == []
+    catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    with Catalog(catalog_url) as catalog:
+        register_manifest(catalog, "alice", manifest, plans)
+
+    def ingest():
+        return ingest_session(
+            plans[0], lake_url=str(tmp_path / "lake"), storage_options={}, catalog_url=catalog_url, user="alice"
+        )
+
+    return pose, ingest
+
+
+@pytest.fixture
+def count_reads(monkeypatch):
+    reads = []
+    original = session_module._gather
+
+    def counting(*args, **kwargs):
+        reads.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "_gather", counting)
+    return reads
+
+
+def test_unchanged_files_are_hashed_but_not_read_again(one_session, count_reads):
+    _, ingest = one_session
+    first = ingest()
+    assert first.status == "ingested" and set(first.created) == {"pose"}
+    second = ingest()
+    assert second.status == "unchanged"
+    assert second.reused == {"pose": first.created["pose"]}
+    assert len(count_reads) == 1
+
+
+def test_a_touched_file_is_read_while_hashed_and_creates_nothing(one_session, count_reads):
+    pose, ingest = one_session
+    first = ingest()
+    stat = pose.stat()
+    os.utime(pose, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    touched = ingest()
+    assert touched.status == "unchanged" and touched.created == {}
+    assert touched.reused == {"pose": first.created["pose"]}
+    assert len(count_reads) == 2
+    assert ingest().status == "unchanged"
+    assert len(count_reads) == 2, "the touched file's new size and time were not recorded"
+
+
+def test_a_changed_file_is_read_while_hashed_and_makes_a_new_version(one_session, count_reads):
+    pose, ingest = one_session
+    first = ingest()
+    write_dlc_csv(pose, 600, seed=1)
+    changed = ingest()
+    assert changed.status == "ingested" and set(changed.created) == {"pose"}
+    assert changed.created["pose"] != first.created["pose"]
+    assert len(count_reads) == 2
