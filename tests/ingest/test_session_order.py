@@ -96,3 +96,31 @@ def test_a_changed_file_is_read_while_hashed_and_makes_a_new_version(one_session
     assert changed.status == "ingested" and set(changed.created) == {"pose"}
     assert changed.created["pose"] != first.created["pose"]
     assert len(count_reads) == 2
+
+
+def test_videos_are_checked_without_hashing_and_hashed_by_the_ingest(tmp_path, shared_data):
+    video = shared_data("pose/video_openfield_m3v1mp4.mp4")
+    pose = shared_data("pose/dlc_single_openfield_m3v1mp4.predictions.h5")
+    manifest_path = tmp_path / "manifest.json"
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "video": {"path": str(video), "store": "reference"},
+        "pose": {"path": str(pose)},
+    }
+    manifest_path.write_text(
+        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
+    )
+    manifest = load_manifest(manifest_path)
+    plans, problems = plan_manifest(manifest)
+    assert problems == []
+    assert "sha256" not in plans[0].video_info and plans[0].video_info["packet_count"] == 2330
+    catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    with Catalog(catalog_url) as catalog:
+        register_manifest(catalog, "alice", manifest, plans)
+        outcome = ingest_session(
+            plans[0], lake_url=str(tmp_path / "lake"), storage_options={}, catalog_url=catalog_url, user="alice"
+        )
+        assert outcome.status == "ingested" and set(outcome.created) == {"video", "pose"}
+        (asset,) = catalog.assets("alice", kind="video")
+    assert asset.source_sha256 == "e2394b4221821cdb7206910a6efcec9db338cb497d1f880bd5a0ef2fd087ce59"

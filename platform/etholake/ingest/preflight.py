@@ -14,7 +14,7 @@ from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry
 
 @dataclass
 class SessionPlan:
-    """What one session's ingest will read: formats resolved, fps known, video probed."""
+    """What one session's ingest will read: formats resolved, fps known, video probed (not hashed: ingest does)."""
 
     lab: str
     entry: SessionEntry
@@ -64,7 +64,7 @@ def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]
         problems.append(f"{where}: labels without a pose file cannot be placed on video frames")
     if entry.video is not None and entry.video.path not in missing:
         try:
-            plan.video_info = probe_video(entry.video.path)
+            plan.video_info = probe_video(entry.video.path, sha256=False)
         except EtholakeError as error:
             problems.append(f"{where}: {error}")
     if entry.pose is not None and entry.pose.path not in missing:

@@ -125,11 +125,12 @@ def _read_labels(plan: SessionPlan, digests: FileDigests, n_frames: int, fps: fl
     return found
 
 
-def _video_timestamps(plan: SessionPlan) -> xr.Dataset:
+def _video_timestamps(plan: SessionPlan, sha256: Future[str]) -> xr.Dataset:
+    """Frame times of the session's video, with its probe and hash (awaited after the demux) as attributes."""
     from etholake.io.video import frame_timestamps
 
     stamps = frame_timestamps(plan.entry.video.path)
-    info = {k: v for k, v in plan.video_info.items() if k != "path"}
+    info = {**{k: v for k, v in plan.video_info.items() if k != "path"}, "sha256": sha256.result()}
     return xr.Dataset(
         {"pts": ("time", stamps.astype(np.float64))},
         coords={"frame": ("time", np.arange(stamps.size, dtype=np.int64))},
@@ -161,15 +162,15 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
     qc: dict[str, Any] = {}
     entry = plan.entry
     if entry.video is not None:
-        sha = plan.video_info["sha256"]
+        stamps = _video_timestamps(plan, digests[entry.video.path])
         store = entry.video.extra.get("store", "copy")
         pending.append(
             _Pending(
                 "video",
                 "video",
-                sha,
+                stamps.attrs["sha256"],
                 {"identity": "video", "store": store},
-                dataset=_video_timestamps(plan),
+                dataset=stamps,
                 file=entry.video.path,
             )
         )
@@ -330,15 +331,8 @@ def _session_files(plan: SessionPlan) -> list[Any]:
 
 
 def start_file_hashes(plan: SessionPlan) -> FileDigests:
-    """Start hashing every file the session reads, each file once (the video's hash comes from its probe)."""
-    digests: FileDigests = {}
-    if plan.entry.video is not None and plan.video_info is not None:
-        digests[plan.entry.video.path] = Future()
-        digests[plan.entry.video.path].set_result(plan.video_info["sha256"])
-    for item in _session_files(plan):
-        if item.path not in digests:
-            digests[item.path] = start_sha256(item.path)
-    return digests
+    """Start hashing every file the session reads, each file once, in order (video, pose, labels, neural)."""
+    return {item.path: start_sha256(item.path) for item in _session_files(plan)}
 
 
 def file_stats(plan: SessionPlan) -> dict[str, list[int]]:

@@ -64,18 +64,21 @@ def _rational(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
-def probe_video(path: str | Path) -> dict[str, Any]:
+def probe_video(path: str | Path, *, sha256: bool = True) -> dict[str, Any]:
     """Describe a video file without decoding its frames.
 
     Parameters
     ----------
     path
         A video file PyAV/FFmpeg can open.
+    sha256
+        Whether to hash the file's bytes. Without the hash a probe reads only
+        the container's packet headers, so checking many large videos is quick.
 
     Returns
     -------
     dict
-        ``path``, ``sha256``, ``size_bytes``, ``container`` (format name),
+        ``path``, ``sha256`` (when asked for), ``size_bytes``, ``container`` (format name),
         ``codec``, ``width``, ``height``, ``pixel_format``, ``frame_rate``
         (average rate as a rational string, e.g. ``"30000/1001"``), ``fps``
         (the same as a float), ``time_base`` (rational string), ``start_time_s``,
@@ -111,7 +114,6 @@ def probe_video(path: str | Path) -> dict[str, Any]:
         stamps = np.sort(_packet_times(path, container))
         info = {
             "path": str(path),
-            "sha256": file_sha256(path),
             "size_bytes": path.stat().st_size,
             "container": container.format.name,
             "codec": codec.name,
@@ -128,6 +130,8 @@ def probe_video(path: str | Path) -> dict[str, Any]:
             "variable_frame_rate": bool(stamps.size > 2 and np.ptp(np.diff(stamps)) > 1),
         }
     _check_complete(path, header_frames, info["packet_count"])
+    if sha256:
+        info["sha256"] = file_sha256(path)
     return info
 
 
