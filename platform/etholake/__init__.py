@@ -33,6 +33,7 @@ _PUBLIC = {
     "from_movement": "etholake.schema",
     "validate_pose": "etholake.schema",
     "validate_labels": "etholake.schema",
+    "validate_video": "etholake.schema",
 }
 
 __all__ = ["__version__", *sorted(_PUBLIC)]

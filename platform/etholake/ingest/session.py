@@ -23,7 +23,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from etholake.catalog import Catalog, SessionKey
@@ -126,16 +125,13 @@ def _read_labels(plan: SessionPlan, digests: FileDigests, n_frames: int, fps: fl
 
 
 def _video_timestamps(plan: SessionPlan, sha256: Future[str]) -> xr.Dataset:
-    """Frame times of the session's video, with its probe and hash (awaited after the demux) as attributes."""
+    """The session's video as a canonical video dataset; its hash is awaited after the demux."""
     from etholake.io.video import frame_timestamps
+    from etholake.schema.video import make_video_dataset
 
     stamps = frame_timestamps(plan.entry.video.path)
-    info = {**{k: v for k, v in plan.video_info.items() if k != "path"}, "sha256": sha256.result()}
-    return xr.Dataset(
-        {"pts": ("time", stamps.astype(np.float64))},
-        coords={"frame": ("time", np.arange(stamps.size, dtype=np.int64))},
-        attrs={**info, "source_file": plan.entry.video.path, "schema": "etholake.video/1"},
-    )
+    info = {**plan.video_info, "sha256": sha256.result()}
+    return make_video_dataset(stamps, info, source_file=plan.entry.video.path)
 
 
 def _check_frames(plan: SessionPlan, pose: xr.Dataset, outcome: SessionOutcome) -> dict[str, Any]:

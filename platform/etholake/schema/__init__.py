@@ -3,15 +3,19 @@
 from etholake.schema.labels import LABELS_SCHEMA, make_labels_dataset, validate_labels
 from etholake.schema.movement import from_movement, to_movement
 from etholake.schema.pose import CONFIDENCE_KINDS, POSE_SCHEMA, make_pose_dataset, validate_pose
+from etholake.schema.video import VIDEO_SCHEMA, make_video_dataset, validate_video
 
 __all__ = [
     "CONFIDENCE_KINDS",
     "LABELS_SCHEMA",
     "POSE_SCHEMA",
+    "VIDEO_SCHEMA",
     "from_movement",
     "make_labels_dataset",
     "make_pose_dataset",
+    "make_video_dataset",
     "to_movement",
     "validate_labels",
     "validate_pose",
+    "validate_video",
 ]

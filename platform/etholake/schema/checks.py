@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
+import jsonschema
 import numpy as np
 import xarray as xr
 
 from etholake.errors import SchemaError
+from etholake.resources import json_schema
 
 
 def require_dims(ds: xr.Dataset, variable: str, dims: tuple[str, ...], what: str) -> None:
@@ -26,11 +30,44 @@ def require_dtype(ds: xr.Dataset, variable: str, kinds: str, what: str) -> None:
         raise SchemaError(f"{what}: '{variable}' has dtype {ds[variable].dtype}, expected kind in {kinds!r}")
 
 
-def require_attrs(ds: xr.Dataset, names: Iterable[str], what: str) -> None:
-    """Raise naming every attribute of ``names`` that ``ds`` lacks."""
-    missing = [name for name in names if name not in ds.attrs]
-    if missing:
-        raise SchemaError(f"{what}: missing attribute(s) {', '.join(missing)}")
+@cache
+def _attrs_validator(schema_file: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json_schema(schema_file))
+
+
+def _plain(value: Any) -> Any:
+    """An attribute value as JSON sees it; NaN and infinities become strings, so no number check passes them."""
+    if isinstance(value, np.generic | np.ndarray):
+        value = value.tolist()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "required":
+        return f"missing attribute {error.message.split(' is a required')[0]}"
+    name = error.path[0] if error.path else "?"
+    if error.validator == "const":
+        return f"attribute {name!r} is {error.instance!r}, expected {error.validator_value!r}"
+    return f"attribute {name!r}: {error.message}"
+
+
+def require_schema_attrs(ds: xr.Dataset, schema_file: str, what: str) -> None:
+    """Raise naming every attribute of ``ds`` that breaks the JSON Schema ``schemas/<schema_file>``.
+
+    Numpy scalars and arrays are checked as the plain values they are stored as.
+    """
+    attrs = _plain(dict(ds.attrs))
+    errors = sorted(_attrs_validator(schema_file).iter_errors(attrs), key=lambda e: (list(e.path), e.message))
+    if errors:
+        raise SchemaError(f"{what}: " + "; ".join(_describe(error) for error in errors))
 
 
 def require_unique_strings(ds: xr.Dataset, coord: str, what: str) -> None:

@@ -14,16 +14,16 @@ import xarray as xr
 from etholake.errors import SchemaError
 from etholake.schema.checks import (
     as_string_coord,
-    require_attrs,
     require_dims,
     require_dtype,
+    require_schema_attrs,
     require_time_axis,
     require_unique_strings,
 )
 
 LABELS_SCHEMA = "etholake.labels/1"
 PRESENT, ABSENT, NOT_SCORED = 1, 0, -1
-REQUIRED_ATTRS = ("annotator", "label_set", "source_file", "schema")
+LABELS_ATTRS_SCHEMA = "labels.v1.json"
 
 
 def make_labels_dataset(
@@ -102,9 +102,7 @@ def validate_labels(ds: xr.Dataset) -> xr.Dataset:
     require_dtype(ds, "label", "i", what)
     require_time_axis(ds, what)
     require_unique_strings(ds, "behavior", what)
-    require_attrs(ds, REQUIRED_ATTRS, what)
-    if ds.attrs["schema"] != LABELS_SCHEMA:
-        raise SchemaError(f"{what}: schema attribute is {ds.attrs['schema']!r}, expected {LABELS_SCHEMA!r}")
+    require_schema_attrs(ds, LABELS_ATTRS_SCHEMA, what)
     values = np.unique(np.asarray(ds["label"].values))
     bad = sorted(set(values.tolist()) - {PRESENT, ABSENT, NOT_SCORED})
     if bad:

@@ -17,9 +17,9 @@ import xarray as xr
 from etholake.errors import SchemaError
 from etholake.schema.checks import (
     as_string_coord,
-    require_attrs,
     require_dims,
     require_dtype,
+    require_schema_attrs,
     require_time_axis,
     require_unique_strings,
 )
@@ -27,7 +27,7 @@ from etholake.schema.checks import (
 POSE_SCHEMA = "etholake.pose/1"
 CONFIDENCE_KINDS = ("probability", "score", "none")
 POSE_DIMS = ("time", "space", "keypoint", "individual")
-REQUIRED_ATTRS = ("fps", "source_software", "source_file", "confidence_kind", "units", "schema")
+POSE_ATTRS_SCHEMA = "pose.v1.json"
 
 
 def make_pose_dataset(
@@ -148,16 +148,5 @@ def validate_pose(ds: xr.Dataset) -> xr.Dataset:
     space = [str(s) for s in ds["space"].values]
     if space not in (["x", "y"], ["x", "y", "z"]):
         raise SchemaError(f"{what}: space must be ['x', 'y'] or ['x', 'y', 'z'], got {space}")
-    require_attrs(ds, REQUIRED_ATTRS, what)
-    if ds.attrs["schema"] != POSE_SCHEMA:
-        raise SchemaError(f"{what}: schema attribute is {ds.attrs['schema']!r}, expected {POSE_SCHEMA!r}")
-    if ds.attrs["confidence_kind"] not in CONFIDENCE_KINDS:
-        raise SchemaError(
-            f"{what}: confidence_kind {ds.attrs['confidence_kind']!r} not one of {', '.join(CONFIDENCE_KINDS)}"
-        )
-    if ds.attrs["units"] not in ("px", "mm"):
-        raise SchemaError(f"{what}: units {ds.attrs['units']!r} must be 'px' or 'mm'")
-    fps = ds.attrs["fps"]
-    if fps is not None and not (isinstance(fps, int | float) and np.isfinite(fps) and fps > 0):
-        raise SchemaError(f"{what}: fps must be a positive number or None, got {fps!r}")
+    require_schema_attrs(ds, POSE_ATTRS_SCHEMA, what)
     return ds
