@@ -26,6 +26,7 @@ _PUBLIC = {
     "detect_pose_format": "etholake.io.pose",
     "read_labels": "etholake.io.labels",
     "probe_video": "etholake.io.video",
+    "read_calibration": "etholake.io.calibration",
     "export_pose": "etholake.io.export",
     "compute_features": "etholake.features",
     "fit_clock": "etholake.neural",

@@ -1,4 +1,6 @@
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +111,13 @@ def test_file_level_problems_are_all_listed_before_anything_is_read(tmp_path, sh
     assert "unknown pose format 'openpose'" in problems[1]
     assert problems[2].startswith(f"session m1/s3: cannot tell the pose format of {garbage}")
     assert "fps missing and not derivable" in problems[3]
+
+
+def test_the_readme_manifest_example_is_a_valid_manifest(tmp_path):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    example = re.search(r"```yaml\n(manifest_version: 1\n.*?)```", readme, re.S)
+    assert example, "README.md has no manifest example"
+    (tmp_path / "manifest.yaml").write_text(example.group(1))
+    manifest = load_manifest(tmp_path / "manifest.yaml")
+    assert [s.name for s in manifest.sessions] == ["s001", "s002"]
+    assert manifest.sessions[1].calibration.path == str(tmp_path / "pose" / "s002_calibration.toml")

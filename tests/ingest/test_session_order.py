@@ -11,6 +11,8 @@ import etholake.ingest.session as session_module
 from etholake.catalog import Catalog
 from etholake.ingest import ingest_session, load_manifest, plan_manifest
 from etholake.ingest.register import register_manifest
+from etholake.lake import open_lake
+from etholake.lake.formats import read_zarr
 
 
 def write_dlc_csv(path, n_frames: int, seed: int) -> None:
@@ -124,3 +126,46 @@ def test_videos_are_checked_without_hashing_and_hashed_by_the_ingest(tmp_path, s
         assert outcome.status == "ingested" and set(outcome.created) == {"video", "pose"}
         (asset,) = catalog.assets("alice", kind="video")
     assert asset.source_sha256 == "e2394b4221821cdb7206910a6efcec9db338cb497d1f880bd5a0ef2fd087ce59"
+
+
+def test_a_rig_calibration_is_ingested_with_the_3d_pose_and_checked_first(tmp_path, shared_data):
+    calibration = shared_data("pose/sleap_anipose_minimal_calibration.toml")
+    points = shared_data("pose/sleap_anipose_minimal_points3d.h5")
+    not_a_calibration = tmp_path / "calibration.toml"
+    not_a_calibration.write_text("title = 'rig'\n")
+    manifest_path = tmp_path / "manifest.json"
+
+    def plan(calibration_path):
+        session = {
+            "name": "s1",
+            "subject": "m1",
+            "fps": 30,
+            "pose": {"path": str(points), "format": "anipose_h5"},
+            "calibration": {"path": str(calibration_path)},
+        }
+        manifest_path.write_text(
+            json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
+        )
+        manifest = load_manifest(manifest_path)
+        return manifest, *plan_manifest(manifest)
+
+    _, _, problems = plan(not_a_calibration)
+    assert problems == [
+        f"session m1/s1: cannot tell the calibration format of {not_a_calibration}: "
+        f"{not_a_calibration}: holds no camera tables ([cam_0] with matrix, distortions, rotation, ...)"
+    ]
+    manifest, plans, problems = plan(calibration)
+    assert problems == [] and plans[0].calibration_format == "anipose_toml"
+    catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    places = {"lake_url": str(tmp_path / "lake"), "storage_options": {}, "catalog_url": catalog_url, "user": "alice"}
+    with Catalog(catalog_url) as catalog:
+        register_manifest(catalog, "alice", manifest, plans)
+        first = ingest_session(plans[0], **places)
+        assert first.status == "ingested" and set(first.created) == {"pose", "calibration"}
+        (asset,) = catalog.assets("alice", kind="calibration")
+        assert ingest_session(plans[0], **places).status == "unchanged"
+    lake = open_lake(str(tmp_path / "lake"))
+    stored = read_zarr(lake.uri(asset.uri), {})
+    assert stored["camera"].values.tolist() == ["back", "mid", "side", "top"]
+    assert stored["intrinsic_matrix"].sel(camera="back").values[0, 0] == pytest.approx(769.8864926727645)
+    assert asset.source_sha256 == stored.attrs["source_sha256"]

@@ -18,6 +18,8 @@ import yaml
 from etholake.errors import EtholakeError
 from etholake.resources import json_schema
 
+FILE_KEYS = ("name", "subject", "video", "pose", "labels", "neural", "calibration")
+
 
 class ManifestError(EtholakeError):
     """A manifest has problems; ``problems`` lists every one of them."""
@@ -50,6 +52,7 @@ class SessionEntry:
     pose: FileEntry | None
     labels: tuple[FileEntry, ...]
     neural: tuple[FileEntry, ...]
+    calibration: FileEntry | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def load_manifest(path: str | Path) -> Manifest:
         if (raw["subject"], raw["name"]) in seen:
             problems.append(f"{where}: session {raw['name']!r} of subject {raw['subject']!r} appears twice")
         seen.add((raw["subject"], raw["name"]))
-        metadata = {k: v for k, v in raw.items() if k not in ("name", "subject", "video", "pose", "labels", "neural")}
+        metadata = {k: v for k, v in raw.items() if k not in FILE_KEYS}
         sessions.append(
             SessionEntry(
                 name=raw["name"],
@@ -139,6 +142,7 @@ def load_manifest(path: str | Path) -> Manifest:
                 pose=_file(path.parent, raw.get("pose"), ("individuals",)),
                 labels=tuple(_file(path.parent, e, ("annotator", "label_set")) for e in raw.get("labels", [])),
                 neural=tuple(_file(path.parent, e, ("kind", "clock")) for e in raw.get("neural", [])),
+                calibration=_file(path.parent, raw.get("calibration"), ()),
             )
         )
     if problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ class SessionPlan:
     entry: SessionEntry
     pose_format: str | None = None
     label_formats: list[str] = field(default_factory=list)
+    calibration_format: str | None = None
     video_info: dict[str, Any] | None = None
     fps: float | None = None
     fps_source: str | None = None
@@ -32,7 +34,7 @@ def _exists(entry: FileEntry) -> bool:
     return fs.isfile(path)
 
 
-def _format(entry: FileEntry, detect, known: dict, what: str, problems: list[str], where: str) -> str | None:
+def _format(entry: FileEntry, detect, known: Collection[str], what: str, problems: list[str], where: str) -> str | None:
     if entry.format is not None:
         if entry.format not in known:
             problems.append(
@@ -50,6 +52,7 @@ def _format(entry: FileEntry, detect, known: dict, what: str, problems: list[str
 def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]:
     """Resolve one session's formats and frame rate; return the plan and the problems found."""
     from etholake.io import POSE_FORMATS, detect_pose_format
+    from etholake.io.calibration import CALIBRATION_FORMATS, detect_calibration_format
     from etholake.io.labels import READERS as LABEL_READERS
     from etholake.io.labels import detect_labels_format
     from etholake.io.video import probe_video
@@ -57,7 +60,7 @@ def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]
     where = f"session {entry.subject}/{entry.name}"
     problems: list[str] = []
     plan = SessionPlan(lab=lab, entry=entry)
-    files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
+    files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
     missing = [f.path for f in files if not _exists(f)]
     problems += [f"{where}: file not found: {path}" for path in missing]
     if entry.pose is None and entry.labels:
@@ -69,6 +72,10 @@ def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]
             problems.append(f"{where}: {error}")
     if entry.pose is not None and entry.pose.path not in missing:
         plan.pose_format = _format(entry.pose, detect_pose_format, POSE_FORMATS, "pose", problems, where)
+    if entry.calibration is not None and entry.calibration.path not in missing:
+        plan.calibration_format = _format(
+            entry.calibration, detect_calibration_format, CALIBRATION_FORMATS, "calibration", problems, where
+        )
     for label in entry.labels:
         if label.path not in missing:
             detected = _format(label, detect_labels_format, LABEL_READERS, "labels", problems, where)

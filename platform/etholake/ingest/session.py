@@ -33,7 +33,7 @@ from etholake.lake import Lake, publish_dataset, publish_file
 
 PREVIOUS_VERSION = "previous_version"
 FileDigests = dict[str, Future[str]]
-INGESTED_KINDS = ("video", "video_file", "pose", "labels", "units", "pulses", "frame_times", "calcium")
+INGESTED_KINDS = ("video", "video_file", "pose", "labels", "units", "pulses", "frame_times", "calcium", "calibration")
 
 
 @dataclass
@@ -190,7 +190,18 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
         n_frames = int(pose["frame"].values[-1]) + 1 if "image_path" not in pose.coords else pose.sizes["time"]
         pending += _read_labels(plan, digests, n_frames, pose.attrs.get("fps"))
     pending += _read_neural(plan, digests, outcome)
+    if entry.calibration is not None:
+        pending.append(_read_calibration(plan, digests))
     return pending, qc
+
+
+def _read_calibration(plan: SessionPlan, digests: FileDigests) -> _Pending:
+    from etholake.io.calibration import read_calibration
+
+    entry = plan.entry.calibration
+    calibration = read_calibration(entry.path, format=plan.calibration_format)
+    params = {"identity": "calibration", "format": plan.calibration_format}
+    return _Pending("calibration", "calibration", digests[entry.path].result(), params, dataset=calibration)
 
 
 def _read_neural(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) -> list[_Pending]:
@@ -323,7 +334,7 @@ def _unchanged(
 
 def _session_files(plan: SessionPlan) -> list[Any]:
     entry = plan.entry
-    return [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural) if f is not None]
+    return [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
 
 
 def start_file_hashes(plan: SessionPlan) -> FileDigests:
@@ -350,7 +361,7 @@ def session_recipe(plan: SessionPlan, digests: FileDigests) -> str:
     document = {
         "files": [[f.path, digests[f.path].result(), f.format, f.options, f.extra] for f in _session_files(plan)],
         "metadata": entry.metadata,
-        "formats": [plan.pose_format, plan.label_formats],
+        "formats": [plan.pose_format, plan.label_formats, plan.calibration_format],
         "fps": plan.fps,
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
