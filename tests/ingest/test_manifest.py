@@ -121,3 +121,24 @@ def test_the_readme_manifest_example_is_a_valid_manifest(tmp_path):
     manifest = load_manifest(tmp_path / "manifest.yaml")
     assert [s.name for s in manifest.sessions] == ["s001", "s002"]
     assert manifest.sessions[1].calibration.path == str(tmp_path / "pose" / "s002_calibration.toml")
+
+
+def test_labels_that_run_past_the_pose_are_listed_before_anything_is_read(tmp_path, shared_data):
+    def session(number, options):
+        pose = shared_data(f"rat_dyad/pose/{number}DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+        label = {"path": str(shared_data(f"rat_dyad/labels/{number}_annot.txt")), "annotator": "blossom", **options}
+        return {"name": f"video{number}", "subject": "pair", "fps": 30, "pose": {"path": str(pose)}, "labels": [label]}
+
+    def problems_of(sessions):
+        document = {"manifest_version": 1, "lab": "ratlab", "subjects": [{"name": "pair"}], "sessions": sessions}
+        return plan_manifest(load_manifest(write(tmp_path / "m.json", document)))[1]
+
+    problems = problems_of(
+        [session(13, {}), session(24, {}), session(25, {"options": {"clip": True}}), session(1, {"options": {"x": 1}})]
+    )
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(f"session pair/video13: {shared_data('rat_dyad/labels/13_annot.txt')}: labels run to")
+    assert "pass clip=True" in problems[0]
+    assert problems[1].startswith(f"session pair/video1: {shared_data('rat_dyad/labels/1_annot.txt')}: ")
+    assert "'x'" in problems[1]
+    assert problems_of([session(13, {"options": {"clip": True}}), session(24, {})]) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,41 @@ def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]
             f"{where}: fps missing and not derivable: give 'fps' in the manifest or a video "
             f"({plan.pose_format or 'this pose format'} files do not state it)"
         )
+    if entry.pose is not None and entry.labels and not problems:
+        problems += _labels_against_pose(plan, where)
     return plan, problems
+
+
+def _labels_against_pose(plan: SessionPlan, where: str) -> list[str]:
+    """Read the session's label files onto its pose frames; each one that does not fit is a problem.
+
+    DeepLabCut pose files are counted from their row index alone; other
+    formats are read. A pose file that cannot be read is left to the ingest,
+    which fails that session alone.
+    """
+    from etholake.ingest.labels import read_label_entry, session_frames
+    from etholake.io import count_pose_frames, read_pose
+
+    pose = plan.entry.pose
+    try:
+        n_frames, fps = count_pose_frames(pose.path, plan.pose_format, **pose.options), plan.fps
+        if n_frames is None or fps is None:
+            options = {**pose.options, **({"fps": plan.fps} if plan.fps is not None else {})}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                read = read_pose(pose.path, format=plan.pose_format, **options)
+            n_frames, fps = session_frames(read), read.attrs.get("fps")
+    except (EtholakeError, ValueError, TypeError):
+        return []
+    problems = []
+    for label, label_format in zip(plan.entry.labels, plan.label_formats):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                read_label_entry(label, label_format, n_frames, fps)
+        except (EtholakeError, ValueError, TypeError) as error:
+            problems.append(f"{where}: {label.path}: {error}" if isinstance(error, TypeError) else f"{where}: {error}")
+    return problems
 
 
 def plan_manifest(manifest: Manifest) -> tuple[list[SessionPlan], list[str]]:

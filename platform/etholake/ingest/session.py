@@ -27,6 +27,7 @@ import xarray as xr
 
 from etholake.catalog import Catalog, SessionKey
 from etholake.errors import EtholakeError
+from etholake.ingest.labels import read_label_entry, session_frames
 from etholake.ingest.preflight import SessionPlan
 from etholake.io import start_sha256
 from etholake.lake import Lake, publish_dataset, publish_file
@@ -100,25 +101,11 @@ def _read_pose(plan: SessionPlan) -> xr.Dataset:
 
 
 def _read_labels(plan: SessionPlan, digests: FileDigests, n_frames: int, fps: float | None) -> list[_Pending]:
-    from etholake.io.labels import read_caltech_streams, read_labels
-
     found = []
     for entry, label_format in zip(plan.entry.labels, plan.label_formats):
         sha = digests[entry.path].result()
-        annotator = entry.extra["annotator"]
-        options = {"fps": fps, "annotator": annotator, "n_frames": n_frames, **entry.options}
-        if label_format == "caltech" and not entry.extra.get("label_set"):
-            datasets = read_caltech_streams(entry.path, **options)
-        else:
-            if entry.extra.get("label_set"):
-                options["label_set"] = entry.extra["label_set"]
-                if label_format == "caltech":
-                    options.setdefault("stream", entry.extra["label_set"])
-            single = read_labels(entry.path, format=label_format, **options)
-            datasets = {single.attrs["label_set"]: single}
-        for label_set, ds in datasets.items():
-            ds.attrs["annotator"] = annotator
-            identity = f"{annotator}:{label_set}"
+        for label_set, ds in read_label_entry(entry, label_format, n_frames, fps).items():
+            identity = f"{entry.extra['annotator']}:{label_set}"
             params = {"identity": identity, "format": label_format, "options": entry.options}
             found.append(_Pending(f"labels:{identity}", "labels", sha, params, dataset=ds))
     return found
@@ -187,8 +174,7 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
                 dataset=pose,
             )
         )
-        n_frames = int(pose["frame"].values[-1]) + 1 if "image_path" not in pose.coords else pose.sizes["time"]
-        pending += _read_labels(plan, digests, n_frames, pose.attrs.get("fps"))
+        pending += _read_labels(plan, digests, session_frames(pose), pose.attrs.get("fps"))
     pending += _read_neural(plan, digests, outcome)
     if entry.calibration is not None:
         pending.append(_read_calibration(plan, digests))

@@ -9,6 +9,6 @@ unchanged file (so an ingest that hashes a file first and then reads it pays onc
 """
 
 from etholake.io._files import file_sha256, start_sha256
-from etholake.io.pose import POSE_FORMATS, detect_pose_format, read_pose
+from etholake.io.pose import POSE_FORMATS, count_pose_frames, detect_pose_format, read_pose
 
-__all__ = ["POSE_FORMATS", "detect_pose_format", "file_sha256", "read_pose", "start_sha256"]
+__all__ = ["POSE_FORMATS", "count_pose_frames", "detect_pose_format", "file_sha256", "read_pose", "start_sha256"]

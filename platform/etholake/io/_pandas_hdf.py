@@ -187,6 +187,11 @@ class PandasFrame:
     _blocks: list[tuple[str, np.ndarray]]
     _fixed_index: np.ndarray | list[tuple[str, ...]] | None = None
 
+    @property
+    def fixed_index(self) -> np.ndarray | list[tuple[str, ...]] | None:
+        """Row labels of a fixed-format frame; None for the table format (read them from the table)."""
+        return self._fixed_index
+
     def iter_blocks(self, block_bytes: int) -> Iterator[RowBlock]:
         """Yield the rows in blocks of about ``block_bytes`` stored bytes.
 

@@ -149,6 +149,61 @@ def read_dlc_csv_table(path: str | Path, *, skip_coords: Collection[str] = ()) -
     return PoseTable(layout, position, confidence, row_labels, scorer)
 
 
+def count_dlc_h5_frames(path: str | Path, *, key: str | None = None) -> int:
+    """Frames a DeepLabCut ``.h5`` file covers, from its row index alone (values are not read).
+
+    The last frame number + 1, or the number of rows for a labelled-frame
+    file (image paths as the index): what :func:`read_dlc_h5` gives as
+    ``frame[-1] + 1`` or the length of ``time``.
+    """
+    path = require_readable_file(path)
+    with open_hdf5(path) as handle, wrap_errors(path, "cannot read the DeepLabCut row index"):
+        keys = pandas_keys(handle)
+        if not keys:
+            raise InputFileError(path, "holds no pandas DataFrame, so it is not a DeepLabCut .h5 file")
+        group = handle[_choose_key(path, keys, key)]
+        try:
+            frame = read_pandas_frame(group)
+        except UnsafePickleError as error:
+            raise InputFileError(path, f"refusing to read the pandas table: {error}") from error
+        if frame.n_rows == 0:
+            return 0
+        index = frame.fixed_index if frame.fixed_index is not None else group["table"].fields("index")[:]
+    return _extent(index, frame.n_rows)
+
+
+def count_dlc_csv_frames(path: str | Path) -> int:
+    """Frames a DeepLabCut-style ``.csv`` covers, from its index column alone (values are not converted).
+
+    See :func:`count_dlc_h5_frames`.
+    """
+    path = require_readable_file(path)
+    header = read_header_rows(path, len(HEADER_NAMES) + 1)
+    n_header = _count_header_rows(path, header, HEADER_NAMES)
+    n_index = _count_index_columns(header[n_header - 1])
+    names = [f"column_{i}" for i in range(len(header[n_header - 1]))]
+    with wrap_errors(path, "cannot parse the CSV index"):
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=n_header, column_names=names),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=names[: max(n_index, 1)], column_types={names[0]: pa.string()}
+            ),
+        )
+    if n_index != 1:
+        return table.num_rows
+    labels = _row_labels([table.column(0)])
+    return _extent(labels, table.num_rows)
+
+
+def _extent(index: np.ndarray | Sequence, n_rows: int) -> int:
+    """Last frame number + 1 of an integer row index; the number of rows for any other index."""
+    index = np.asarray(index) if not isinstance(index, list) else index
+    if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size:
+        return int(index.max()) + 1
+    return n_rows
+
+
 def read_csv_values(
     path: Path,
     layout: ColumnLayout,

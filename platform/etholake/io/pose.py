@@ -14,6 +14,7 @@ import inspect
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import h5py
 import xarray as xr
@@ -30,7 +31,7 @@ from etholake.io._files import (
 from etholake.io._pandas_hdf import pandas_keys
 from etholake.io.anipose import read_anipose_h5
 from etholake.io.deepposekit import read_deepposekit_h5
-from etholake.io.dlc import read_dlc_csv, read_dlc_h5
+from etholake.io.dlc import count_dlc_csv_frames, count_dlc_h5_frames, read_dlc_csv, read_dlc_h5
 from etholake.io.leap import read_leap_h5
 from etholake.io.lightningpose import MODEL_SCORER_SUFFIX, read_lightningpose_csv
 from etholake.io.nwb_pose import read_nwb_pose
@@ -141,6 +142,32 @@ def read_pose(
     if individuals is not None:
         ds = _rename_individuals(ds, individuals)
     return ds
+
+
+def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | None:
+    """Frames a pose file covers, read from its row index alone, for the formats that allow it.
+
+    Parameters
+    ----------
+    path
+        The pose file.
+    format
+        Its format name; DeepLabCut ``.h5`` and ``.csv`` are counted without
+        reading their values.
+    **options
+        The reader options (``key`` for ``dlc_h5``).
+
+    Returns
+    -------
+    int or None
+        The last frame number + 1 (the number of rows for labelled-frame
+        files), as :func:`read_pose` would give it; None for other formats.
+    """
+    if format == "dlc_h5":
+        return count_dlc_h5_frames(path, key=options.get("key"))
+    if format == "dlc_csv":
+        return count_dlc_csv_frames(path)
+    return None
 
 
 def detect_pose_format(path: str | Path) -> str:

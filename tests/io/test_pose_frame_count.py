@@ -1,0 +1,41 @@
+"""Counting a pose file's frames from its row index alone gives what reading the whole file gives."""
+
+import warnings
+
+import pytest
+
+from etholake.ingest.labels import session_frames
+from etholake.io import count_pose_frames, detect_pose_format, read_pose
+
+DLC_FILES = [
+    "pose/dlc_multi_deepof_madlc.predictions.h5",
+    "pose/dlc_multi_labels_montblanc_CollectedData_Daniel.csv",
+    "pose/dlc_multi_labels_montblanc_CollectedData_Daniel.h5",
+    "pose/dlc_single_deepof.predictions.csv",
+    "pose/dlc_single_deepof.predictions.h5",
+    "pose/dlc_single_labels_openfield_CollectedData_Pranav.csv",
+    "pose/dlc_single_labels_openfield_CollectedData_Pranav.h5",
+    "pose/dlc_single_openfield_m3v1mp4.predictions.h5",
+    "rat_dyad/pose/13DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv",
+]
+
+
+@pytest.mark.parametrize("relative", DLC_FILES)
+def test_the_index_count_equals_the_frames_of_the_read_file(shared_data, relative):
+    path = shared_data(relative)
+    name = detect_pose_format(path)
+    assert name in ("dlc_h5", "dlc_csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pose = read_pose(path, fps=30.0)
+    assert count_pose_frames(path, name) == session_frames(pose)
+
+
+def test_unsorted_rows_count_to_the_largest_frame(tmp_path):
+    path = tmp_path / "unsortedDLC.csv"
+    path.write_text("scorer,s,s,s\nbodyparts,nose,nose,nose\ncoords,x,y,likelihood\n7,1,2,0.9\n2,1,2,0.9\n5,1,2,0.9\n")
+    assert count_pose_frames(path, "dlc_csv") == 8
+
+
+def test_formats_without_a_cheap_count_say_so(shared_data):
+    assert count_pose_frames(shared_data("pose/sleap_deepof_single.analysis.h5"), "sleap_h5") is None
