@@ -68,3 +68,23 @@ def test_errors_are_one_line_with_a_nonzero_exit_code(workdir):
         "(no '/', spaces, '..' or control characters)"
     ]
     assert not Path(workdir / "lake" / "labs").exists()
+
+
+def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_traceback(workdir):
+    (workdir / "manifest.json").write_text(
+        '{"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}],'
+        ' "sessions": [{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": "missing.h5"}}]}'
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "ingest", "manifest.json", "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=300,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines() == [
+        f"error: {workdir / 'manifest.json'}: 1 problem(s):",
+        f"  - session m1/s1: file not found: {workdir / 'missing.h5'}",
+    ]
+    assert not (workdir / "lake" / "labs").exists()
