@@ -35,7 +35,7 @@ def ingest_flow(
     settings = load_settings(lake=lake, catalog=catalog, user=actor)
     paths = [manifest_path] if isinstance(manifest_path, str) else list(manifest_path)
     manifests = [load_manifest(path) for path in paths]
-    planned = [plan_manifest(manifest) for manifest in manifests]
+    planned = [plan_manifest(manifest, show_progress=show_progress) for manifest in manifests]
     for manifest, (_, problems) in zip(manifests, planned):
         if problems:
             raise ManifestError(manifest.source, problems)

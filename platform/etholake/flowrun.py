@@ -28,9 +28,11 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    import distributed  # noqa: F401  (sets its loggers' levels on import: quieten them afterwards)
+    import prefect  # noqa: F401  (configures Prefect's loggers, which the filter is then added to)
+
     if os.environ["DASK_LOGGING__DISTRIBUTED"] == "warning":
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    import prefect  # noqa: F401  (configures Prefect's loggers, which the filter is then added to)
 
     for name in PREFECT_RUN_LOGGERS:
         logger = logging.getLogger(name)

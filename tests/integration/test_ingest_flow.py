@@ -45,6 +45,8 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
     outcomes = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
     assert len(outcomes) == 16
     assert [o.error for o in outcomes if o.error] == []
+    clipped = sorted(o.session.session for o in outcomes if any("were dropped (clip=True)" in n for n in o.notes))
+    assert clipped == ["video13", "video25"]
     with Catalog(catalog_url) as catalog:
         assert len(catalog.sessions("alice", lab="ratlab")) == 16
         poses = catalog.assets("alice", kind="pose")

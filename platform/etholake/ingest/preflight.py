@@ -129,11 +129,19 @@ def _labels_against_pose(plan: SessionPlan, where: str) -> list[str]:
     return problems
 
 
-def plan_manifest(manifest: Manifest) -> tuple[list[SessionPlan], list[str]]:
-    """Plan every session of ``manifest``; return the plans and every problem found."""
+def plan_manifest(manifest: Manifest, *, show_progress: bool = False) -> tuple[list[SessionPlan], list[str]]:
+    """Plan every session of ``manifest``; return the plans and every problem found.
+
+    ``show_progress`` shows a bar over the sessions (probing videos and reading
+    label files takes a while for large manifests).
+    """
+    from etholake.progress import progress_bar
+
     plans, problems = [], []
-    for entry in manifest.sessions:
-        plan, found = plan_session(manifest.lab, entry)
-        plans.append(plan)
-        problems += found
+    with progress_bar("check", len(manifest.sessions), enabled=show_progress) as advance:
+        for entry in manifest.sessions:
+            plan, found = plan_session(manifest.lab, entry)
+            plans.append(plan)
+            problems += found
+            advance()
     return plans, problems

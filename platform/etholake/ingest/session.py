@@ -174,7 +174,10 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
                 dataset=pose,
             )
         )
-        pending += _read_labels(plan, digests, session_frames(pose), pose.attrs.get("fps"))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pending += _read_labels(plan, digests, session_frames(pose), pose.attrs.get("fps"))
+        outcome.notes += list(dict.fromkeys(str(w.message) for w in caught))
     pending += _read_neural(plan, digests, outcome)
     if entry.calibration is not None:
         pending.append(_read_calibration(plan, digests))
