@@ -327,7 +327,7 @@ def _session_files(plan: SessionPlan) -> list[Any]:
 
 
 def start_file_hashes(plan: SessionPlan) -> FileDigests:
-    """Start hashing every file the session reads, each file once, in order (video, pose, labels, neural)."""
+    """Start hashing every file the session reads, each file once, in reading order (video first)."""
     return {item.path: start_sha256(item.path) for item in _session_files(plan)}
 
 
