@@ -22,6 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,7 +32,7 @@ import xarray as xr
 from etholake.errors import InputFileError
 from etholake.io._files import open_hdf5, read_header_rows, require_readable_file, warn_fixup, wrap_errors
 from etholake.io._layout import ColumnLayout, build_pose, layout_from_columns, mask_zero_points
-from etholake.io._pandas_hdf import UnsafePickleError, pandas_keys, read_pandas_frame
+from etholake.io._pandas_hdf import PandasFrame, UnsafePickleError, pandas_keys, read_pandas_frame
 
 SINGLE_INDIVIDUAL = "individual_0"
 PREFERRED_KEYS = ("df_with_missing", "tracks", "predictions", "df", "keypoints", "poses")
@@ -98,14 +99,7 @@ def read_dlc_h5_table(path: str | Path, *, key: str | None = None) -> PoseTable:
     """Decode the DeepLabCut table of an ``.h5`` file into pose arrays."""
     path = require_readable_file(path)
     with open_hdf5(path, chunk_cache_bytes=0) as handle, wrap_errors(path, "cannot read the DeepLabCut table"):
-        keys = pandas_keys(handle)
-        if not keys:
-            raise InputFileError(path, "holds no pandas DataFrame, so it is not a DeepLabCut .h5 file")
-        key = _choose_key(path, keys, key)
-        try:
-            frame = read_pandas_frame(handle[key])
-        except UnsafePickleError as error:
-            raise InputFileError(path, f"refusing to read key '{key}': {error}") from error
+        frame = _pandas_frame(path, handle, key)
         scorer, triples = _triples_from_labels(path, frame.columns)
         layout = layout_from_columns(path, triples)
         position, confidence = layout.allocate(frame.n_rows)
@@ -158,18 +152,23 @@ def count_dlc_h5_frames(path: str | Path, *, key: str | None = None) -> int:
     """
     path = require_readable_file(path)
     with open_hdf5(path) as handle, wrap_errors(path, "cannot read the DeepLabCut row index"):
-        keys = pandas_keys(handle)
-        if not keys:
-            raise InputFileError(path, "holds no pandas DataFrame, so it is not a DeepLabCut .h5 file")
-        group = handle[_choose_key(path, keys, key)]
-        try:
-            frame = read_pandas_frame(group)
-        except UnsafePickleError as error:
-            raise InputFileError(path, f"refusing to read the pandas table: {error}") from error
+        frame = _pandas_frame(path, handle, key)
         if frame.n_rows == 0:
             return 0
-        index = frame.fixed_index if frame.fixed_index is not None else group["table"].fields("index")[:]
+        index = frame.fixed_index if frame.fixed_index is not None else frame.group["table"].fields("index")[:]
     return _extent(index, frame.n_rows)
+
+
+def _pandas_frame(path: Path, handle: h5py.File, key: str | None) -> PandasFrame:
+    """The DeepLabCut table's pandas frame (described, not read) under ``key`` or the preferred key."""
+    keys = pandas_keys(handle)
+    if not keys:
+        raise InputFileError(path, "holds no pandas DataFrame, so it is not a DeepLabCut .h5 file")
+    key = _choose_key(path, keys, key)
+    try:
+        return read_pandas_frame(handle[key])
+    except UnsafePickleError as error:
+        raise InputFileError(path, f"refusing to read key '{key}': {error}") from error
 
 
 def count_dlc_csv_frames(path: str | Path) -> int:
@@ -198,7 +197,6 @@ def count_dlc_csv_frames(path: str | Path) -> int:
 
 def _extent(index: np.ndarray | Sequence, n_rows: int) -> int:
     """Last frame number + 1 of an integer row index; the number of rows for any other index."""
-    index = np.asarray(index) if not isinstance(index, list) else index
     if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size:
         return int(index.max()) + 1
     return n_rows
