@@ -87,6 +87,7 @@ def _without(text: str, line_start: str) -> str:
         (FISHEYE.replace("[0.0, 0.5, 0.0]", '["a", 0.5, 0.0]').encode(), "camera [cam_1] rotation is not numeric"),
         (FISHEYE.replace("[-0.3, 0.1, 0.0, 0.0, -0.01]", "[]").encode(), "distortions must be 1 to 14 finite"),
         (FISHEYE.replace("[-100.0, 0.0, 5.0]", "[nan, 0.0, 5.0]").encode(), "translation holds NaN"),
+        (FISHEYE.replace("size = [640, 480]", "size = [640.5, 0]", 1).encode(), "size must be a positive whole"),
     ],
 )
 def test_a_broken_calibration_gives_one_error_naming_the_file_and_the_problem(tmp_path, content, problem):

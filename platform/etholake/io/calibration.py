@@ -133,6 +133,8 @@ def _array(path: Path, key: str, table: dict[str, Any], name: str) -> np.ndarray
         raise InputFileError(path, f"camera [{key}] {name} must be {shape} numbers, found shape {values.shape}")
     if not np.all(np.isfinite(values)):
         raise InputFileError(path, f"camera [{key}] {name} holds NaN or infinite values")
+    if name == "size" and not (np.all(values == np.round(values)) and np.all(values > 0)):
+        raise InputFileError(path, f"camera [{key}] size must be a positive whole width and height: {table[name]}")
     return values
 
 
