@@ -24,24 +24,18 @@ def write_dlc_csv(path, n_frames: int, seed: int) -> None:
     pd.DataFrame(values, columns=columns).to_csv(path)
 
 
-@pytest.fixture
-def one_session(tmp_path):
-    pose = tmp_path / "m1DLC_resnet50.csv"
-    write_dlc_csv(pose, 500, seed=0)
+def planned(tmp_path, session):
+    """Write a one-session manifest for ``session``; return the manifest, its plans and its problems."""
     manifest_path = tmp_path / "manifest.json"
     manifest_path.write_text(
-        json.dumps(
-            {
-                "manifest_version": 1,
-                "lab": "labA",
-                "subjects": [{"name": "m1"}],
-                "sessions": [{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": str(pose)}}],
-            }
-        )
+        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
     )
     manifest = load_manifest(manifest_path)
-    plans, problems = plan_manifest(manifest)
-    assert problems == []
+    return manifest, *plan_manifest(manifest)
+
+
+def ingester(tmp_path, manifest, plans):
+    """Register the manifest in a new SQLite catalog; return its URL and a function ingesting the session."""
     catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
     with Catalog(catalog_url) as catalog:
         register_manifest(catalog, "alice", manifest, plans)
@@ -51,7 +45,18 @@ def one_session(tmp_path):
             plans[0], lake_url=str(tmp_path / "lake"), storage_options={}, catalog_url=catalog_url, user="alice"
         )
 
-    return pose, ingest
+    return catalog_url, ingest
+
+
+@pytest.fixture
+def one_session(tmp_path):
+    pose = tmp_path / "m1DLC_resnet50.csv"
+    write_dlc_csv(pose, 500, seed=0)
+    manifest, plans, problems = planned(
+        tmp_path, {"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": str(pose)}}
+    )
+    assert problems == []
+    return pose, ingester(tmp_path, manifest, plans)[1]
 
 
 @pytest.fixture
@@ -103,27 +108,19 @@ def test_a_changed_file_is_read_while_hashed_and_makes_a_new_version(one_session
 def test_videos_are_checked_without_hashing_and_hashed_by_the_ingest(tmp_path, shared_data):
     video = shared_data("pose/video_openfield_m3v1mp4.mp4")
     pose = shared_data("pose/dlc_single_openfield_m3v1mp4.predictions.h5")
-    manifest_path = tmp_path / "manifest.json"
     session = {
         "name": "s1",
         "subject": "m1",
         "video": {"path": str(video), "store": "reference"},
         "pose": {"path": str(pose)},
     }
-    manifest_path.write_text(
-        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
-    )
-    manifest = load_manifest(manifest_path)
-    plans, problems = plan_manifest(manifest)
+    manifest, plans, problems = planned(tmp_path, session)
     assert problems == []
     assert "sha256" not in plans[0].video_info and plans[0].video_info["packet_count"] == 2330
-    catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    outcome = ingest()
+    assert outcome.status == "ingested" and set(outcome.created) == {"video", "pose"}
     with Catalog(catalog_url) as catalog:
-        register_manifest(catalog, "alice", manifest, plans)
-        outcome = ingest_session(
-            plans[0], lake_url=str(tmp_path / "lake"), storage_options={}, catalog_url=catalog_url, user="alice"
-        )
-        assert outcome.status == "ingested" and set(outcome.created) == {"video", "pose"}
         (asset,) = catalog.assets("alice", kind="video")
     assert asset.source_sha256 == "e2394b4221821cdb7206910a6efcec9db338cb497d1f880bd5a0ef2fd087ce59"
 
@@ -133,7 +130,6 @@ def test_a_rig_calibration_is_ingested_with_the_3d_pose_and_checked_first(tmp_pa
     points = shared_data("pose/sleap_anipose_minimal_points3d.h5")
     not_a_calibration = tmp_path / "calibration.toml"
     not_a_calibration.write_text("title = 'rig'\n")
-    manifest_path = tmp_path / "manifest.json"
 
     def plan(calibration_path):
         session = {
@@ -143,11 +139,7 @@ def test_a_rig_calibration_is_ingested_with_the_3d_pose_and_checked_first(tmp_pa
             "pose": {"path": str(points), "format": "anipose_h5"},
             "calibration": {"path": str(calibration_path)},
         }
-        manifest_path.write_text(
-            json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
-        )
-        manifest = load_manifest(manifest_path)
-        return manifest, *plan_manifest(manifest)
+        return planned(tmp_path, session)
 
     _, _, problems = plan(not_a_calibration)
     assert problems == [
@@ -156,14 +148,12 @@ def test_a_rig_calibration_is_ingested_with_the_3d_pose_and_checked_first(tmp_pa
     ]
     manifest, plans, problems = plan(calibration)
     assert problems == [] and plans[0].calibration_format == "anipose_toml"
-    catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-    places = {"lake_url": str(tmp_path / "lake"), "storage_options": {}, "catalog_url": catalog_url, "user": "alice"}
+    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    first = ingest()
+    assert first.status == "ingested" and set(first.created) == {"pose", "calibration"}
     with Catalog(catalog_url) as catalog:
-        register_manifest(catalog, "alice", manifest, plans)
-        first = ingest_session(plans[0], **places)
-        assert first.status == "ingested" and set(first.created) == {"pose", "calibration"}
         (asset,) = catalog.assets("alice", kind="calibration")
-        assert ingest_session(plans[0], **places).status == "unchanged"
+    assert ingest().status == "unchanged"
     lake = open_lake(str(tmp_path / "lake"))
     stored = read_zarr(lake.uri(asset.uri), {})
     assert stored["camera"].values.tolist() == ["back", "mid", "side", "top"]
