@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,11 +187,13 @@ def check_pages(
         raise EtholakeError(f"no browser found on PATH (looked for {', '.join(BROWSERS)})")
     out = Path(screenshot_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="etholake-browser-") as profile:
+    profile = tempfile.mkdtemp(prefix="etholake-browser-")
+    try:
         process = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},900", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             devtools = _DevTools(_devtools_url(Path(profile), process, timeout), timeout)
@@ -196,9 +202,32 @@ def check_pages(
             finally:
                 devtools.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_browser(process)
+    finally:
+        _remove_profile(Path(profile))
+
+
+def _stop_browser(process: subprocess.Popen) -> None:
+    """Stop the browser and every process it started (renderers, utility processes write to the profile too)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _remove_profile(profile: Path, attempts: int = 50) -> None:
+    """Remove the browser profile, retrying while processes that were just killed still write to it."""
+    for _ in range(attempts):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            problem = error
+            time.sleep(0.1)
+    warnings.warn(f"could not remove the browser profile {profile}: {problem}", stacklevel=3)
