@@ -15,9 +15,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dask
+import dask.base
+import dask.system
+import dask.threaded
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -131,7 +135,19 @@ def write_zarr(
         )
         for name in lazy
     ]
-    return list(dask.compute(*writes, *companions)[len(writes) :])
+    return list(_compute_to_the_end(*writes, *companions)[len(writes) :])
+
+
+def _compute_to_the_end(*collections: Any) -> tuple[Any, ...]:
+    """``dask.compute``; on the local threaded scheduler, blocks still being written finish before an error is raised.
+
+    Otherwise a block that another thread is writing when one block fails can
+    land after the caller has removed the failed store, and leave an orphan.
+    """
+    if dask.base.get_scheduler(collections=list(collections)) is not dask.threaded.get:
+        return dask.compute(*collections)
+    with ThreadPoolExecutor(max_workers=dask.system.CPU_COUNT) as pool:
+        return dask.compute(*collections, scheduler="threads", pool=pool)
 
 
 def _store_block(
