@@ -1,8 +1,10 @@
 """Prefect flow: ingest a manifest.
 
-Validate everything first (nothing is written if any problem is found), record
-lab, subjects and sessions, then ingest the sessions in parallel: one Prefect
-task per session (retried on I/O errors), its work on a Dask worker.
+Copy remote files to a local staging folder and validate everything first
+(nothing is written if any problem is found), record lab, subjects and
+sessions, then ingest the sessions in parallel: one Prefect task per session
+(retried on I/O errors), its work on a Dask worker. The staging folder is
+removed when the flow ends.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from etholake.config import load_settings
 from etholake.fanout import fan_out
 from etholake.ingest import ManifestError, SessionOutcome, ingest_session, load_manifest, plan_manifest
 from etholake.ingest.register import register_manifest
+from etholake.ingest.staging import staging_folder
 
 
 def _ingest(plan, lake_url: str, storage_options: dict, catalog_url: str, user: str) -> SessionOutcome:
@@ -35,14 +38,15 @@ def ingest_flow(
     settings = load_settings(lake=lake, catalog=catalog, user=actor)
     paths = [manifest_path] if isinstance(manifest_path, str) else list(manifest_path)
     manifests = [load_manifest(path) for path in paths]
-    planned = [plan_manifest(manifest, show_progress=show_progress) for manifest in manifests]
-    for manifest, (_, problems) in zip(manifests, planned):
-        if problems:
-            raise ManifestError(manifest.source, problems)
-    with Catalog(settings.catalog_url) as opened:
-        for manifest, (plans, _) in zip(manifests, planned):
-            register_manifest(opened, settings.user, manifest, plans)
-    plans = [plan for plans, _ in planned for plan in plans]
-    calls = [(plan, settings.lake, settings.storage_options, settings.catalog_url, settings.user) for plan in plans]
-    labels = [f"{plan.entry.subject}/{plan.entry.name}" for plan in plans]
-    return fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress)
+    with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
+        planned = [plan_manifest(m, staging=staging, show_progress=show_progress) for m in manifests]
+        for manifest, (_, problems) in zip(manifests, planned):
+            if problems:
+                raise ManifestError(manifest.source, problems)
+        with Catalog(settings.catalog_url) as opened:
+            for manifest, (plans, _) in zip(manifests, planned):
+                register_manifest(opened, settings.user, manifest, plans)
+        plans = [plan for plans, _ in planned for plan in plans]
+        calls = [(plan, settings.lake, settings.storage_options, settings.catalog_url, settings.user) for plan in plans]
+        labels = [f"{plan.entry.subject}/{plan.entry.name}" for plan in plans]
+        return fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress)

@@ -15,6 +15,8 @@ setting                       environment variable   default
 ``prefect_api_url``           ``PREFECT_API_URL``    none: Prefect runs without a server
 ``s3_endpoint_url``           ``ETHOLAKE_S3_ENDPOINT_URL`` or ``AWS_ENDPOINT_URL``
 ``user``                      ``ETHOLAKE_USER``      the login name
+``staging_dir``               ``ETHOLAKE_STAGING_DIR``  the system's temporary folder: where
+                                                     ingest copies a manifest's remote files
 ============================  =====================  ==========================================
 
 The toml file is found at ``ETHOLAKE_CONFIG`` or as ``./etholake.toml``; its keys
@@ -40,6 +42,7 @@ ENVIRONMENT_VARIABLES = {
     "prefect_api_url": ("PREFECT_API_URL",),
     "s3_endpoint_url": ("ETHOLAKE_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"),
     "user": ("ETHOLAKE_USER",),
+    "staging_dir": ("ETHOLAKE_STAGING_DIR",),
 }
 
 
@@ -70,6 +73,10 @@ class Settings:
         Endpoint of an S3-compatible store (MinIO, moto), or None for AWS.
     user
         Name of the acting user, recorded as creator of new assets.
+    staging_dir
+        Folder receiving copies of a manifest's remote files during an
+        ingest (it must be visible to the Dask workers), or None for the
+        system's temporary folder.
     """
 
     lake: str = "lake"
@@ -79,6 +86,7 @@ class Settings:
     prefect_api_url: str | None = None
     s3_endpoint_url: str | None = None
     user: str = field(default_factory=_default_user)
+    staging_dir: str | None = None
 
     @property
     def lake_is_local(self) -> bool:
@@ -98,11 +106,12 @@ class Settings:
     @property
     def storage_options(self) -> dict[str, Any]:
         """fsspec options for the lake's filesystem."""
-        if self.lake.startswith(("s3://", "s3a://")):
-            options: dict[str, Any] = {}
-            if self.s3_endpoint_url:
-                options["endpoint_url"] = self.s3_endpoint_url
-            return options
+        return self.filesystem_options(self.lake)
+
+    def filesystem_options(self, url: str) -> dict[str, Any]:
+        """fsspec options for the filesystem of ``url`` (the S3 endpoint for ``s3://`` URLs)."""
+        if url.startswith(("s3://", "s3a://")) and self.s3_endpoint_url:
+            return {"endpoint_url": self.s3_endpoint_url}
         return {}
 
     def with_overrides(self, **values: Any) -> Settings:

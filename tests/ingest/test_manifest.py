@@ -30,6 +30,21 @@ def test_yaml_manifest_with_relative_paths(tmp_path):
     assert manifest.subjects["m1"]["age"] == "P90D"
 
 
+def test_file_urls_are_local_paths_and_other_urls_stay_urls(tmp_path):
+    folder = tmp_path / "a folder"
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "pose": {"path": f"file://{folder.as_posix().replace(' ', '%20')}/s1.h5"},
+        "labels": [{"path": "s3://bucket/labels/s1.csv", "annotator": "alice"}],
+    }
+    document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]}
+    (entry,) = load_manifest(write(tmp_path / "m.json", document)).sessions
+    assert entry.pose.path == str(folder / "s1.h5") and not entry.pose.is_remote
+    assert entry.labels[0].path == entry.labels[0].origin == "s3://bucket/labels/s1.csv"
+    assert entry.labels[0].is_remote
+
+
 def test_structural_problems_are_all_listed_at_once(tmp_path):
     manifest = write(
         tmp_path / "m.json",

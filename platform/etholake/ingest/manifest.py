@@ -8,6 +8,7 @@ structure and lists every structural problem at once.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,27 @@ class ManifestError(EtholakeError):
 
 @dataclass(frozen=True)
 class FileEntry:
-    """A file named in the manifest, with its absolute location and reader choices."""
+    """A file named in the manifest, with its absolute location and reader choices.
+
+    ``path`` is what the readers open: a local path, or a URL until the file
+    is copied to a local one; ``source`` is then the URL it was copied from.
+    """
 
     path: str
     format: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+    @property
+    def origin(self) -> str:
+        """Where the file comes from, as the manifest names it: the URL of a copied file, else its path."""
+        return self.source or self.path
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether ``path`` is a URL (not yet copied to a local file)."""
+        return "://" in self.path
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,11 @@ class SessionEntry:
     labels: tuple[FileEntry, ...]
     neural: tuple[FileEntry, ...]
     calibration: FileEntry | None = None
+
+
+def session_files(entry: SessionEntry) -> list[FileEntry]:
+    """Every file the session names, in reading order: video, pose, labels, neural, calibration."""
+    return [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
 
 
 @dataclass(frozen=True)
@@ -86,7 +107,9 @@ def _location(error: jsonschema.ValidationError) -> str:
 
 
 def _resolve(base: Path, raw: str) -> str:
-    if "://" in raw:
+    if raw.startswith("file://"):
+        raw = urllib.parse.unquote(urllib.parse.urlparse(raw).path)
+    elif "://" in raw:
         return raw
     path = Path(raw).expanduser()
     return str(path if path.is_absolute() else (base / path).resolve())

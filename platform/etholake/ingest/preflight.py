@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fsspec
-
 from etholake.errors import EtholakeError
-from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry
+from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry, session_files
+from etholake.ingest.staging import Staging, name_sources, stage_session
 
 
 @dataclass
@@ -26,13 +25,6 @@ class SessionPlan:
     video_info: dict[str, Any] | None = None
     fps: float | None = None
     fps_source: str | None = None
-
-
-def _exists(entry: FileEntry) -> bool:
-    if "://" not in entry.path:
-        return Path(entry.path).is_file()
-    fs, path = fsspec.core.url_to_fs(entry.path)
-    return fs.isfile(path)
 
 
 def _format(entry: FileEntry, detect, known: Collection[str], what: str, problems: list[str], where: str) -> str | None:
@@ -50,8 +42,11 @@ def _format(entry: FileEntry, detect, known: Collection[str], what: str, problem
         return None
 
 
-def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]:
-    """Resolve one session's formats and frame rate; return the plan and the problems found."""
+def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) -> tuple[SessionPlan, list[str]]:
+    """Resolve one session's formats and frame rate; return the plan and the problems found.
+
+    Remote files are first copied into ``staging``; the plan reads the copies.
+    """
     from etholake.io import POSE_FORMATS, detect_pose_format
     from etholake.io.calibration import CALIBRATION_FORMATS, detect_calibration_format
     from etholake.io.labels import READERS as LABEL_READERS
@@ -59,11 +54,12 @@ def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]
     from etholake.io.video import probe_video
 
     where = f"session {entry.subject}/{entry.name}"
-    problems: list[str] = []
+    entry, problems = stage_session(entry, staging)
+    problems = [f"{where}: {problem}" for problem in problems]
     plan = SessionPlan(lab=lab, entry=entry)
-    files = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
-    missing = [f.path for f in files if not _exists(f)]
-    problems += [f"{where}: file not found: {path}" for path in missing]
+    files = session_files(entry)
+    missing = [f.path for f in files if f.is_remote or not Path(f.path).is_file()]
+    problems += [f"{where}: file not found: {f.path}" for f in files if not f.is_remote and f.path in missing]
     if entry.pose is None and entry.labels:
         problems.append(f"{where}: labels without a pose file cannot be placed on video frames")
     if entry.video is not None and entry.video.path not in missing:
@@ -87,14 +83,14 @@ def plan_session(lab: str, entry: SessionEntry) -> tuple[SessionPlan, list[str]]
         plan.fps, plan.fps_source = float(plan.video_info["fps"]), "video"
     elif plan.pose_format in ("sleap_h5", "sleap_slp", "nwb"):
         plan.fps_source = "pose file"
-    elif entry.pose is not None:
+    elif entry.pose is not None and (entry.video is None or plan.video_info is not None):
         problems.append(
             f"{where}: fps missing and not derivable: give 'fps' in the manifest or a video "
             f"({plan.pose_format or 'this pose format'} files do not state it)"
         )
     if entry.pose is not None and entry.labels and not problems:
         problems += _labels_against_pose(plan, where)
-    return plan, problems
+    return plan, [name_sources(problem, files) for problem in problems]
 
 
 def _labels_against_pose(plan: SessionPlan, where: str) -> list[str]:
@@ -129,18 +125,28 @@ def _labels_against_pose(plan: SessionPlan, where: str) -> list[str]:
     return problems
 
 
-def plan_manifest(manifest: Manifest, *, show_progress: bool = False) -> tuple[list[SessionPlan], list[str]]:
+def plan_manifest(
+    manifest: Manifest, *, staging: Staging | None = None, show_progress: bool = False
+) -> tuple[list[SessionPlan], list[str]]:
     """Plan every session of ``manifest``; return the plans and every problem found.
 
-    ``show_progress`` shows a bar over the sessions (probing videos and reading
-    label files takes a while for large manifests).
+    Parameters
+    ----------
+    manifest
+        From :func:`etholake.ingest.load_manifest`.
+    staging
+        Where remote files (URLs) are copied before they are read; without it
+        each remote file is a problem.
+    show_progress
+        Show a bar over the sessions (copying remote files, probing videos
+        and reading label files take a while for large manifests).
     """
     from etholake.progress import progress_bar
 
     plans, problems = [], []
     with progress_bar("check", len(manifest.sessions), enabled=show_progress) as advance:
         for entry in manifest.sessions:
-            plan, found = plan_session(manifest.lab, entry)
+            plan, found = plan_session(manifest.lab, entry, staging)
             plans.append(plan)
             problems += found
             advance()

@@ -28,7 +28,9 @@ import xarray as xr
 from etholake.catalog import Catalog, SessionKey
 from etholake.errors import EtholakeError
 from etholake.ingest.labels import read_label_entry, session_frames
+from etholake.ingest.manifest import session_files
 from etholake.ingest.preflight import SessionPlan
+from etholake.ingest.staging import name_sources
 from etholake.io import start_sha256
 from etholake.lake import Lake, publish_dataset, publish_file
 
@@ -118,7 +120,7 @@ def _video_timestamps(plan: SessionPlan, sha256: Future[str]) -> xr.Dataset:
 
     stamps = frame_timestamps(plan.entry.video.path)
     info = {**plan.video_info, "sha256": sha256.result()}
-    return make_video_dataset(stamps, info, source_file=plan.entry.video.path)
+    return make_video_dataset(stamps, info, source_file=plan.entry.video.origin)
 
 
 def _check_frames(plan: SessionPlan, pose: xr.Dataset, outcome: SessionOutcome) -> dict[str, Any]:
@@ -154,7 +156,7 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
                 stamps.attrs["sha256"],
                 {"identity": "video", "store": store},
                 dataset=stamps,
-                file=entry.video.path,
+                file=entry.video.path if store == "copy" else entry.video.origin,
             )
         )
     if entry.pose is not None:
@@ -181,7 +183,18 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
     pending += _read_neural(plan, digests, outcome)
     if entry.calibration is not None:
         pending.append(_read_calibration(plan, digests))
+    _name_copied_sources(plan, pending, outcome)
     return pending, qc
+
+
+def _name_copied_sources(plan: SessionPlan, pending: list[_Pending], outcome: SessionOutcome) -> None:
+    """Name remote files by their URL, not their local copy, in the datasets' ``source_file`` and the notes."""
+    files = session_files(plan.entry)
+    sources = {f.path: f.source for f in files if f.source is not None}
+    for item in pending:
+        if item.dataset is not None and item.dataset.attrs.get("source_file") in sources:
+            item.dataset.attrs["source_file"] = sources[item.dataset.attrs["source_file"]]
+    outcome.notes = [name_sources(note, files) for note in outcome.notes]
 
 
 def _read_calibration(plan: SessionPlan, digests: FileDigests) -> _Pending:
@@ -291,7 +304,7 @@ def ingest_session(
         try:
             pending, qc = _gather(plan, digests, outcome)
         except EtholakeError as error:
-            outcome.error = str(error)
+            outcome.error = name_sources(str(error), session_files(plan.entry))
             return outcome
         if _unchanged(catalog, user, plan, digests, extra, outcome):
             catalog.register_session(user, key, extra={**extra, "ingest_files": file_stats(plan)})
@@ -321,22 +334,17 @@ def _unchanged(
     return True
 
 
-def _session_files(plan: SessionPlan) -> list[Any]:
-    entry = plan.entry
-    return [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
-
-
 def start_file_hashes(plan: SessionPlan) -> FileDigests:
     """Start hashing every file the session reads, each file once, in reading order (video first)."""
-    return {item.path: start_sha256(item.path) for item in _session_files(plan)}
+    return {item.path: start_sha256(item.path) for item in session_files(plan.entry)}
 
 
 def file_stats(plan: SessionPlan) -> dict[str, list[int]]:
     """Size and modification time (ns) of every file the session reads, by path."""
     stats = {}
-    for item in _session_files(plan):
+    for item in session_files(plan.entry):
         found = os.stat(item.path)
-        stats[item.path] = [found.st_size, found.st_mtime_ns]
+        stats[item.origin] = [found.st_size, found.st_mtime_ns]
     return stats
 
 
@@ -348,7 +356,7 @@ def session_recipe(plan: SessionPlan, digests: FileDigests) -> str:
     """
     entry = plan.entry
     document = {
-        "files": [[f.path, digests[f.path].result(), f.format, f.options, f.extra] for f in _session_files(plan)],
+        "files": [[f.origin, digests[f.path].result(), f.format, f.options, f.extra] for f in session_files(entry)],
         "metadata": entry.metadata,
         "formats": [plan.pose_format, plan.label_formats, plan.calibration_format],
         "fps": plan.fps,

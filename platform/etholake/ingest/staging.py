@@ -1,0 +1,118 @@
+"""Remote manifest files (``s3://``, ``https://``, ...) copied to local files before they are read.
+
+The readers (HDF5, PyAV, pandas) and the hashing read local files, so each
+remote file a manifest names is copied once into a staging folder when the
+manifest is checked. The copy keeps the URL as its ``source``: that is the
+name recorded in the lake and shown in messages. The folder must be visible
+to the Dask workers (the machine's temporary folder for a local cluster).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import fsspec
+
+from etholake.ingest.manifest import FileEntry, SessionEntry
+
+
+@dataclass
+class Staging:
+    """A folder receiving copies of remote files, and the fsspec options for reaching each URL.
+
+    Parameters
+    ----------
+    folder
+        Where the copies go; each URL is copied once.
+    filesystem_options
+        fsspec options for a URL's filesystem (an S3 endpoint, credentials).
+    """
+
+    folder: Path
+    filesystem_options: Callable[[str], dict[str, Any]] = lambda url: {}
+    copied: dict[str, Path] = field(default_factory=dict)
+
+    def fetch(self, url: str) -> Path:
+        """The local copy of ``url``, copying it on first use.
+
+        Raises
+        ------
+        FileNotFoundError
+            If nothing exists at ``url``.
+        OSError, ValueError, ImportError
+            If the URL's filesystem cannot be reached, refuses access or is
+            not installed.
+        """
+        if url not in self.copied:
+            fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
+            if not fs.isfile(remote):
+                raise FileNotFoundError(url)
+            name = PurePosixPath(remote).name or "file"
+            target = self.folder / f"{len(self.copied):05d}" / name
+            target.parent.mkdir(parents=True)
+            fs.get_file(remote, str(target))
+            self.copied[url] = target
+        return self.copied[url]
+
+
+def _copy_problem(url: str, error: Exception) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"file not found: {url}"
+    if isinstance(error, PermissionError):
+        return f"access denied to {url}"
+    if isinstance(error, ImportError):
+        return f"cannot read {url}: its filesystem needs a package that is not installed ({error})"
+    return f"cannot copy {url}: {error}"
+
+
+def stage_session(entry: SessionEntry, staging: Staging | None) -> tuple[SessionEntry, list[str]]:
+    """Copy the session's remote files to local ones; return the session reading the copies, and the problems.
+
+    A file that cannot be copied keeps its URL and gives one problem naming
+    it; without ``staging`` every remote file is such a problem.
+    """
+    problems: list[str] = []
+
+    def local(item: FileEntry | None) -> FileEntry | None:
+        if item is None or not item.is_remote:
+            return item
+        if staging is None:
+            problems.append(f"{item.path} is remote: ingest it with the ingest flow, which copies it first")
+            return item
+        try:
+            copy = staging.fetch(item.path)
+        except (OSError, ValueError, ImportError) as error:
+            problems.append(_copy_problem(item.path, error))
+            return item
+        return dataclasses.replace(item, path=str(copy), source=item.path)
+
+    staged = dataclasses.replace(
+        entry,
+        video=local(entry.video),
+        pose=local(entry.pose),
+        labels=tuple(local(item) for item in entry.labels),
+        neural=tuple(local(item) for item in entry.neural),
+        calibration=local(entry.calibration),
+    )
+    return staged, problems
+
+
+def name_sources(text: str, files: list[FileEntry]) -> str:
+    """``text`` with each copied file's local path replaced by the URL it was copied from."""
+    for item in files:
+        if item.source is not None:
+            text = text.replace(item.path, item.source)
+    return text
+
+
+@contextmanager
+def staging_folder(parent: str | None, filesystem_options: Callable[[str], dict[str, Any]]) -> Iterator[Staging]:
+    """A fresh staging folder under ``parent`` (the system's temporary folder if None), removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="etholake-staged-", dir=parent) as folder:
+        yield Staging(Path(folder).resolve(), filesystem_options)

@@ -1,0 +1,133 @@
+"""Manifests naming files by URL: copied to a staging folder, checked, ingested, recorded by URL."""
+
+import json
+import uuid
+
+import av
+import numpy as np
+import pytest
+import s3fs
+from test_session_order import write_dlc_csv
+
+from etholake.catalog import Catalog
+from etholake.config import load_settings
+from etholake.ingest import ManifestError, load_manifest, plan_manifest
+from etholake.ingest.staging import Staging
+from etholake.lake import open_lake
+from etholake.lake.formats import read_zarr
+
+N_FRAMES = 60
+
+
+def write_grey_video(path, n_frames: int) -> None:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for value in np.linspace(0, 255, n_frames).astype(np.uint8):
+            image = np.full((64, 64, 3), value, dtype=np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode())
+
+
+@pytest.fixture
+def bucket(s3_endpoint, tmp_path, monkeypatch):
+    """A bucket holding a DeepLabCut pose file, its video and interval labels; its name and filesystem."""
+    monkeypatch.setenv("ETHOLAKE_S3_ENDPOINT_URL", s3_endpoint)
+    fs = s3fs.S3FileSystem(endpoint_url=s3_endpoint)
+    name = f"raw-{uuid.uuid4().hex[:12]}"
+    fs.mkdir(name)
+    local = tmp_path / "upload"
+    local.mkdir()
+    write_dlc_csv(local / "m1DLC_resnet50.csv", N_FRAMES, seed=0)
+    write_grey_video(local / "m1.mp4", N_FRAMES)
+    (local / "bouts.csv").write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
+    (local / "broken.csv").write_text("this is not a pose file\n")
+    fs.put([str(p) for p in sorted(local.iterdir())], f"{name}/data/")
+    return name, fs
+
+
+def write_manifest(tmp_path, bucket_name: str, pose: str | None = None) -> str:
+    url = f"s3://{bucket_name}/data"
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "video": {"path": f"{url}/m1.mp4", "store": "reference"},
+        "pose": {"path": pose or f"{url}/m1DLC_resnet50.csv"},
+        "labels": [{"path": f"{url}/bouts.csv", "annotator": "alice"}],
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
+    )
+    return str(path)
+
+
+def test_remote_files_are_ingested_recorded_by_url_and_the_copies_removed(bucket, tmp_path, flow_env):
+    from etholake.flows.ingest import ingest_flow
+
+    name, _ = bucket
+    staging_parent = tmp_path / "staging"
+    staging_parent.mkdir()
+    lake_url, catalog_url = str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    manifest = write_manifest(tmp_path, name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ETHOLAKE_STAGING_DIR", str(staging_parent))
+        (outcome,) = ingest_flow(manifest, lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
+        assert outcome.error is None and set(outcome.created) == {"video", "pose", "labels:alice:interval_csv"}
+        assert list(staging_parent.iterdir()) == []
+        (again,) = ingest_flow(manifest, lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
+    assert again.status == "unchanged"
+    with Catalog(catalog_url) as catalog:
+        (pose,) = catalog.assets("alice", kind="pose")
+        (video,) = catalog.assets("alice", kind="video")
+        stored = read_zarr(open_lake(lake_url).uri(pose.uri), {})
+        session = catalog.session("alice", outcome.session)
+    assert stored.attrs["source_file"] == f"s3://{name}/data/m1DLC_resnet50.csv"
+    assert stored.sizes["time"] == N_FRAMES
+    assert video.params["video_uri"] == f"s3://{name}/data/m1.mp4"
+    copied = ("m1.mp4", "m1DLC_resnet50.csv", "bouts.csv")
+    assert list(session["extra"]["ingest_files"]) == [f"s3://{name}/data/{f}" for f in copied]
+
+
+@pytest.mark.parametrize(
+    ("pose", "problem"),
+    [
+        ("s3://{bucket}/data/gone.csv", "file not found: s3://{bucket}/data/gone.csv"),
+        ("s3://{bucket}/data/broken.csv", "cannot tell the pose format of s3://{bucket}/data/broken.csv"),
+        ("nosuch://{bucket}/pose.csv", "cannot copy nosuch://{bucket}/pose.csv: Protocol not known: nosuch"),
+    ],
+)
+def test_missing_and_unreadable_remote_files_are_problems_named_by_url(bucket, tmp_path, pose, problem):
+    name, _ = bucket
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    staging = Staging(copies, load_settings().filesystem_options)
+    manifest = load_manifest(write_manifest(tmp_path, name, pose=pose.format(bucket=name)))
+    _, problems = plan_manifest(manifest, staging=staging)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"session m1/s1: {problem.format(bucket=name)}")
+    assert str(copies) not in problems[0]
+
+
+def test_remote_files_without_a_staging_folder_are_problems(bucket, tmp_path):
+    name, _ = bucket
+    _, problems = plan_manifest(load_manifest(write_manifest(tmp_path, name)))
+    assert len(problems) == 3
+    assert all("is remote" in problem and f"s3://{name}/data/" in problem for problem in problems)
+
+
+def test_a_bad_remote_manifest_stops_the_flow_before_anything_is_written(bucket, tmp_path, flow_env):
+    from etholake.flows.ingest import ingest_flow
+
+    name, _ = bucket
+    manifest = write_manifest(tmp_path, name, pose=f"s3://{name}/data/gone.csv")
+    with pytest.raises(ManifestError) as caught:
+        ingest_flow(
+            manifest,
+            lake=str(tmp_path / "lake"),
+            catalog=f"sqlite:///{tmp_path / 'c.sqlite'}",
+            actor="alice",
+            show_progress=False,
+        )
+    assert caught.value.problems == [f"session m1/s1: file not found: s3://{name}/data/gone.csv"]
+    assert not (tmp_path / "c.sqlite").exists()
