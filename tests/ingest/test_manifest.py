@@ -153,7 +153,7 @@ def test_labels_that_run_past_the_pose_are_listed_before_anything_is_read(tmp_pa
     )
     assert len(problems) == 2, problems
     assert problems[0].startswith(f"session pair/video13: {shared_data('rat_dyad/labels/13_annot.txt')}: labels run to")
-    assert "pass clip=True" in problems[0]
+    assert "pass clip=True (in a manifest: options: {clip: true})" in problems[0]
     assert problems[1].startswith(f"session pair/video1: {shared_data('rat_dyad/labels/1_annot.txt')}: ")
     assert "'x'" in problems[1]
     assert problems_of([session(13, {"options": {"clip": True}}), session(24, {})]) == []

@@ -73,7 +73,8 @@ def session_length(path: str | Path, needed: int, n_frames: int | None, clip: bo
             f"labels run to frame {needed - 1} (0-based) but the session has {n_frames} frames (0..{n_frames - 1})"
         )
         if not clip:
-            raise InputFileError(path, problem + "; pass clip=True to drop the labels beyond the session")
+            hint = "to drop the labels beyond the session, pass clip=True (in a manifest: options: {clip: true})"
+            raise InputFileError(path, f"{problem}; {hint}")
         warn_fixup(path, problem + "; labels beyond the session were dropped (clip=True)")
     return n_frames
 
