@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from pathlib import Path
 
 import av
 import numpy as np
@@ -131,3 +132,37 @@ def test_a_bad_remote_manifest_stops_the_flow_before_anything_is_written(bucket,
         )
     assert caught.value.problems == [f"session m1/s1: file not found: s3://{name}/data/gone.csv"]
     assert not (tmp_path / "c.sqlite").exists()
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    """A folder served over HTTP on 127.0.0.1; its path and base URL."""
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield served, f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+def test_files_served_over_http_are_copied_and_planned(http_folder, tmp_path):
+    served, base = http_folder
+    write_dlc_csv(served / "m1DLC_resnet50.csv", N_FRAMES, seed=0)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    session = {"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": f"{base}/m1DLC_resnet50.csv"}}
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
+    )
+    (plan,), problems = plan_manifest(load_manifest(path), staging=Staging(copies))
+    assert problems == []
+    assert plan.pose_format == "dlc_csv" and plan.entry.pose.origin == f"{base}/m1DLC_resnet50.csv"
+    assert Path(plan.entry.pose.path).read_bytes() == (served / "m1DLC_resnet50.csv").read_bytes()
