@@ -12,8 +12,9 @@ from test_session_order import write_dlc_csv
 
 from etholake.catalog import Catalog
 from etholake.config import load_settings
+from etholake.errors import ConfigError
 from etholake.ingest import ManifestError, load_manifest, plan_manifest
-from etholake.ingest.staging import Staging
+from etholake.ingest.staging import Staging, staging_folder
 from etholake.lake import open_lake
 from etholake.lake.formats import read_zarr
 
@@ -166,3 +167,16 @@ def test_files_served_over_http_are_copied_and_planned(http_folder, tmp_path):
     assert problems == []
     assert plan.pose_format == "dlc_csv" and plan.entry.pose.origin == f"{base}/m1DLC_resnet50.csv"
     assert Path(plan.entry.pose.path).read_bytes() == (served / "m1DLC_resnet50.csv").read_bytes()
+
+
+def test_a_copy_is_named_after_the_url_path_without_its_query(http_folder, tmp_path):
+    served, base = http_folder
+    (served / "bouts.csv").write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
+    copy = Staging(tmp_path).fetch(f"{base}/bouts.csv?version=3")
+    assert copy.name == "bouts.csv" and copy.read_text().startswith("behavior,")
+
+
+def test_a_staging_folder_that_does_not_exist_is_a_configuration_error(tmp_path):
+    parent = tmp_path / "nowhere"
+    with pytest.raises(ConfigError, match=rf"staging folder {parent} .* is not a folder"), staging_folder(str(parent)):
+        pass

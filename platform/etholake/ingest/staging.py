@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,13 @@ from typing import Any
 
 import fsspec
 
+from etholake.errors import ConfigError
 from etholake.ingest.manifest import FileEntry, SessionEntry
+
+
+def no_options(url: str) -> dict[str, Any]:
+    """fsspec options for ``url``: none (the filesystem's defaults and environment)."""
+    return {}
 
 
 @dataclass
@@ -35,7 +42,7 @@ class Staging:
     """
 
     folder: Path
-    filesystem_options: Callable[[str], dict[str, Any]] = lambda url: {}
+    filesystem_options: Callable[[str], dict[str, Any]] = no_options
     copied: dict[str, Path] = field(default_factory=dict)
 
     def fetch(self, url: str) -> Path:
@@ -53,7 +60,7 @@ class Staging:
             fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
             if not fs.isfile(remote):
                 raise FileNotFoundError(url)
-            name = PurePosixPath(remote).name or "file"
+            name = PurePosixPath(urllib.parse.urlparse(url).path).name or "file"
             target = self.folder / f"{len(self.copied):05d}" / name
             target.parent.mkdir(parents=True)
             fs.get_file(remote, str(target))
@@ -112,7 +119,17 @@ def name_sources(text: str, files: list[FileEntry]) -> str:
 
 
 @contextmanager
-def staging_folder(parent: str | None, filesystem_options: Callable[[str], dict[str, Any]]) -> Iterator[Staging]:
-    """A fresh staging folder under ``parent`` (the system's temporary folder if None), removed on exit."""
+def staging_folder(
+    parent: str | None = None, filesystem_options: Callable[[str], dict[str, Any]] = no_options
+) -> Iterator[Staging]:
+    """A fresh staging folder under ``parent`` (the system's temporary folder if None), removed on exit.
+
+    Raises
+    ------
+    ConfigError
+        If ``parent`` is not an existing folder.
+    """
+    if parent is not None and not Path(parent).is_dir():
+        raise ConfigError(f"the staging folder {parent} (setting staging_dir, ETHOLAKE_STAGING_DIR) is not a folder")
     with tempfile.TemporaryDirectory(prefix="etholake-staged-", dir=parent) as folder:
         yield Staging(Path(folder).resolve(), filesystem_options)
