@@ -61,8 +61,7 @@ class Staging:
             if not fs.isfile(remote):
                 raise FileNotFoundError(url)
             name = PurePosixPath(urllib.parse.urlparse(url).path).name or "file"
-            target = self.folder / f"{len(self.copied):05d}" / name
-            target.parent.mkdir(parents=True)
+            target = Path(tempfile.mkdtemp(dir=self.folder)) / name
             fs.get_file(remote, str(target))
             self.copied[url] = target
         return self.copied[url]
