@@ -3,6 +3,7 @@
 import json
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import s3fs
 from test_session_order import write_dlc_csv
 
+import etholake.ingest.staging as staging_module
 from etholake.catalog import Catalog
 from etholake.config import load_settings
 from etholake.errors import ConfigError
@@ -180,3 +182,24 @@ def test_a_staging_folder_that_does_not_exist_is_a_configuration_error(tmp_path)
     parent = tmp_path / "nowhere"
     with pytest.raises(ConfigError, match=rf"staging folder {parent} .* is not a folder"), staging_folder(str(parent)):
         pass
+
+
+def test_a_file_larger_than_the_free_space_is_refused_before_copying(http_folder, tmp_path, monkeypatch):
+    served, base = http_folder
+    (served / "m1.mp4").write_bytes(b"\0" * 4096)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    full_disk = SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000)
+    monkeypatch.setattr(staging_module.shutil, "disk_usage", lambda path: full_disk)
+    session = {"name": "s1", "subject": "m1", "fps": 30, "video": {"path": f"{base}/m1.mp4"}}
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
+    )
+    staging = Staging(copies)
+    _, problems = plan_manifest(load_manifest(path), staging=staging)
+    assert problems == [
+        f"session m1/s1: cannot copy {base}/m1.mp4: it needs 4.00 kiB and the staging folder {copies} has 0.98 kiB "
+        "free (set ETHOLAKE_STAGING_DIR to a larger disk)"
+    ]
+    assert staging.copied == {} and list(copies.iterdir()) == []

@@ -10,6 +10,8 @@ to the Dask workers (the machine's temporary folder for a local cluster).
 from __future__ import annotations
 
 import dataclasses
+import errno
+import shutil
 import tempfile
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fsspec
+from dask.utils import format_bytes
 
 from etholake.errors import ConfigError
 from etholake.ingest.manifest import FileEntry, SessionEntry
@@ -54,12 +57,19 @@ class Staging:
             If nothing exists at ``url``.
         OSError, ValueError, ImportError
             If the URL's filesystem cannot be reached, refuses access or is
-            not installed.
+            not installed, or the staging folder lacks the room for the file.
         """
         if url not in self.copied:
             fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
             if not fs.isfile(remote):
                 raise FileNotFoundError(url)
+            size, free = fs.size(remote), shutil.disk_usage(self.folder).free
+            if size is not None and size > free:
+                raise OSError(
+                    errno.ENOSPC,
+                    f"it needs {format_bytes(size)} and the staging folder {self.folder} has {format_bytes(free)} free "
+                    "(set ETHOLAKE_STAGING_DIR to a larger disk)",
+                )
             name = PurePosixPath(urllib.parse.urlparse(url).path).name or "file"
             target = Path(tempfile.mkdtemp(dir=self.folder)) / name
             fs.get_file(remote, str(target))
@@ -72,6 +82,8 @@ def _copy_problem(url: str, error: Exception) -> str:
         return f"file not found: {url}"
     if isinstance(error, PermissionError):
         return f"access denied to {url}"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC and error.strerror:
+        return f"cannot copy {url}: {error.strerror}"
     if isinstance(error, ImportError):
         return f"cannot read {url}: its filesystem needs a package that is not installed ({error})"
     return f"cannot copy {url}: {error}"
