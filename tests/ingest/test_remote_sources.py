@@ -203,3 +203,20 @@ def test_a_file_larger_than_the_free_space_is_refused_before_copying(http_folder
         "free (set ETHOLAKE_STAGING_DIR to a larger disk)"
     ]
     assert staging.copied == {} and list(copies.iterdir()) == []
+
+
+def test_missing_credentials_are_a_problem_naming_the_url_not_a_missing_file(bucket, tmp_path, monkeypatch):
+    name, _ = bucket
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    endpoint = load_settings().s3_endpoint_url
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    staging = Staging(copies, lambda url: {"endpoint_url": endpoint, "skip_instance_cache": True})
+    _, problems = plan_manifest(load_manifest(write_manifest(tmp_path, name)), staging=staging)
+    assert problems[0] == (
+        f"session m1/s1: cannot copy s3://{name}/data/m1.mp4: NoCredentialsError: Unable to locate credentials"
+    )
+    assert len(problems) == 3

@@ -54,16 +54,18 @@ class Staging:
         Raises
         ------
         FileNotFoundError
-            If nothing exists at ``url``.
-        OSError, ValueError, ImportError
-            If the URL's filesystem cannot be reached, refuses access or is
-            not installed, or the staging folder lacks the room for the file.
+            If no file exists at ``url``.
+        Exception
+            Whatever the URL's filesystem raises when it cannot be reached,
+            refuses access (missing credentials, say) or is not installed;
+            OSError if the staging folder lacks the room for the file.
         """
         if url not in self.copied:
             fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
-            if not fs.isfile(remote):
+            found = fs.info(remote)
+            if found.get("type") != "file":
                 raise FileNotFoundError(url)
-            size, free = fs.size(remote), shutil.disk_usage(self.folder).free
+            size, free = found.get("size"), shutil.disk_usage(self.folder).free
             if size is not None and size > free:
                 raise OSError(
                     errno.ENOSPC,
@@ -86,7 +88,9 @@ def _copy_problem(url: str, error: Exception) -> str:
         return f"cannot copy {url}: {error.strerror}"
     if isinstance(error, ImportError):
         return f"cannot read {url}: its filesystem needs a package that is not installed ({error})"
-    return f"cannot copy {url}: {error}"
+    if isinstance(error, OSError | ValueError):
+        return f"cannot copy {url}: {error}"
+    return f"cannot copy {url}: {type(error).__name__}: {error}"
 
 
 def stage_session(entry: SessionEntry, staging: Staging | None) -> tuple[SessionEntry, list[str]]:
@@ -105,7 +109,7 @@ def stage_session(entry: SessionEntry, staging: Staging | None) -> tuple[Session
             return item
         try:
             copy = staging.fetch(item.path)
-        except (OSError, ValueError, ImportError) as error:
+        except Exception as error:  # each filesystem (s3fs, botocore, aiohttp, ...) raises its own types
             problems.append(_copy_problem(item.path, error))
             return item
         return dataclasses.replace(item, path=str(copy), source=item.path)
