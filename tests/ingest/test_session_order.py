@@ -11,7 +11,7 @@ import etholake.ingest.session as session_module
 from etholake.catalog import Catalog
 from etholake.ingest import ingest_session, load_manifest, plan_manifest
 from etholake.ingest.register import register_manifest
-from etholake.lake import open_lake
+from etholake.lake import find_orphans, open_lake
 from etholake.lake.formats import read_zarr
 
 
@@ -159,3 +159,37 @@ def test_a_rig_calibration_is_ingested_with_the_3d_pose_and_checked_first(tmp_pa
     assert stored["camera"].values.tolist() == ["back", "mid", "side", "top"]
     assert stored["intrinsic_matrix"].sel(camera="back").values[0, 0] == pytest.approx(769.8864926727645)
     assert asset.source_sha256 == stored.attrs["source_sha256"]
+
+
+def test_a_write_failing_midway_leaves_the_session_as_it_was(tmp_path, monkeypatch):
+    pose = tmp_path / "m1DLC_resnet50.csv"
+    write_dlc_csv(pose, 500, seed=0)
+    labels = tmp_path / "bouts.csv"
+    labels.write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "fps": 30,
+        "pose": {"path": str(pose)},
+        "labels": [{"path": str(labels), "annotator": "alice"}],
+    }
+    manifest, plans, problems = planned(tmp_path, session)
+    assert problems == []
+    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    original = session_module.stage_dataset
+
+    def failing_on_labels(lake, dataset, **asset):
+        if asset["kind"] == "labels":
+            raise OSError(28, "No space left on device")
+        return original(lake, dataset, **asset)
+
+    monkeypatch.setattr(session_module, "stage_dataset", failing_on_labels)
+    with pytest.raises(OSError, match="No space left"):
+        ingest()
+    lake = open_lake(str(tmp_path / "lake"))
+    with Catalog(catalog_url) as catalog:
+        assert catalog.assets("alice") == []
+        assert find_orphans(lake, catalog) == []
+    monkeypatch.setattr(session_module, "stage_dataset", original)
+    outcome = ingest()
+    assert set(outcome.created) == {"pose", "labels:alice:interval_csv"}

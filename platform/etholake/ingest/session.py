@@ -1,7 +1,8 @@
 """Ingest of one session: read every file, check them against each other, then publish.
 
-Everything is read and checked before the first asset is published, so a file
-that fails leaves the session as it was. Re-ingesting an unchanged file (same
+Everything is read and checked before the first asset is written, and the
+session's new assets are recorded in one catalog transaction, so a file that
+fails, or a write that fails, leaves the session as it was. Re-ingesting an unchanged file (same
 sha256) creates nothing; a changed file creates a new asset version whose
 parent is the previous one.
 
@@ -32,7 +33,7 @@ from etholake.ingest.manifest import session_files
 from etholake.ingest.preflight import SessionPlan
 from etholake.ingest.staging import name_sources
 from etholake.io import start_sha256
-from etholake.lake import Lake, publish_dataset, publish_file
+from etholake.lake import Lake, StagedAsset, commit, discard, stage_dataset, stage_file
 
 PREVIOUS_VERSION = "previous_version"
 FileDigests = dict[str, Future[str]]
@@ -228,35 +229,28 @@ def _read_neural(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcom
     return found
 
 
-def _publish_pending(
+def _stage_pending(
     lake: Lake, catalog: Catalog, actor: str, key: SessionKey, item: _Pending, outcome: SessionOutcome
-) -> None:
+) -> list[tuple[str, StagedAsset]]:
+    """Write ``item`` under new ids (a copied video first), or record in ``outcome`` the version it equals."""
     versions = _versions(catalog, actor, key, item.kind, item.params)
     if versions and versions[0].params.get("recipe") == item.params["recipe"]:
         outcome.reused[item.label] = versions[0].id
-        return
+        return []
+    staged = []
     parents = {versions[0].id: PREVIOUS_VERSION} if versions else {}
     if item.kind == "video":
         if item.params["store"] == "copy":
-            copied = publish_file(
-                lake,
-                catalog,
-                actor,
-                item.file,
-                kind="video_file",
-                lab=key.lab,
-                session=key,
-                params={"identity": "video_file"},
+            copied = stage_file(
+                lake, item.file, kind="video_file", lab=key.lab, session=key, params={"identity": "video_file"}
             )
-            outcome.created["video_file"] = copied.id
+            staged.append(("video_file", copied))
             parents[copied.id] = "video_file"
-            item.params["video_uri"] = copied.record.uri
+            item.params["video_uri"] = copied.relative
         else:
             item.params["video_uri"] = item.file
-    published = publish_dataset(
+    dataset = stage_dataset(
         lake,
-        catalog,
-        actor,
         item.dataset,
         kind=item.kind,
         lab=key.lab,
@@ -265,7 +259,27 @@ def _publish_pending(
         params=item.params,
         source_sha256=item.source_sha256,
     )
-    outcome.created[item.label] = published.id
+    return [*staged, (item.label, dataset)]
+
+
+def _publish_pending(
+    lake: Lake, catalog: Catalog, actor: str, key: SessionKey, pending: list[_Pending], outcome: SessionOutcome
+) -> None:
+    """Stage every new asset of the session, then record them all in one catalog transaction.
+
+    A failure while writing removes what this session staged; a refused commit
+    removes it too (:func:`etholake.lake.commit`), so the session's assets
+    change together or not at all.
+    """
+    staged: list[tuple[str, StagedAsset]] = []
+    try:
+        for item in pending:
+            staged += _stage_pending(lake, catalog, actor, key, item, outcome)
+    except BaseException:
+        discard(lake, [asset for _, asset in staged])
+        raise
+    published = commit(lake, catalog, actor, [asset for _, asset in staged]) if staged else []
+    outcome.created = {label: asset.id for (label, _), asset in zip(staged, published)}
 
 
 def ingest_session(
@@ -309,8 +323,7 @@ def ingest_session(
         if _unchanged(catalog, user, plan, digests, extra, outcome):
             catalog.register_session(user, key, extra={**extra, "ingest_files": file_stats(plan)})
             return outcome
-        for item in pending:
-            _publish_pending(lake, catalog, user, key, item, outcome)
+        _publish_pending(lake, catalog, user, key, pending, outcome)
         if qc:
             extra["qc"] = {**qc, "notes": outcome.notes}
         extra["ingest_recipe"] = session_recipe(plan, digests)

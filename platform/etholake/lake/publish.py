@@ -169,6 +169,12 @@ def stage(
     return StagedAsset(asset, relative)
 
 
+def discard(lake: Lake, staged: Sequence[StagedAsset]) -> None:
+    """Remove the files of staged assets that will not be committed (what cannot be removed is left for gc)."""
+    for item in staged:
+        _discard(lake, item.relative)
+
+
 def commit(
     lake: Lake,
     catalog: Catalog,
@@ -192,8 +198,7 @@ def commit(
             model=model,
         )
     except BaseException:
-        for item in staged:
-            _discard(lake, item.relative)
+        discard(lake, staged)
         raise
     return [PublishedAsset(record, lake.uri(item.relative)) for record, item in zip(records, staged)]
 
