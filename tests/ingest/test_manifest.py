@@ -1,5 +1,6 @@
 import json
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,30 @@ def test_file_level_problems_are_all_listed_before_anything_is_read(tmp_path, sh
     assert "unknown pose format 'openpose'" in problems[1]
     assert problems[2].startswith(f"session m1/s3: cannot tell the pose format of {garbage}")
     assert "fps missing and not derivable" in problems[3]
+
+
+@pytest.mark.parametrize(
+    ("relative", "stated_fps"),
+    [
+        ("pose/ndxpose_0.3.0_poseestimation_two_cameras.nwb", 0.9),
+        ("pose/sleap_nn_centered_pair_small.predictions.slp", 15.0),
+        ("pose/dlc2nwb_openfield_m3v1mp4.nwb", None),
+        ("pose/sleap_deepof_single.analysis.h5", None),
+    ],
+)
+def test_fps_comes_from_a_pose_file_only_when_the_file_states_it(tmp_path, shared_data, relative, stated_fps):
+    pose = shared_data(relative)
+    session = {"name": "s1", "subject": "m1", "pose": {"path": str(pose)}}
+    document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (plan,), problems = plan_manifest(load_manifest(write(tmp_path / "m.json", document)))
+    if stated_fps is None:
+        assert len(problems) == 1 and problems[0].startswith("session m1/s1: fps missing and not derivable")
+        assert plan.fps is None
+    else:
+        assert problems == []
+        assert plan.fps == pytest.approx(stated_fps) and plan.fps_source == "pose file"
 
 
 def test_the_readme_manifest_example_is_a_valid_manifest(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from etholake.ingest.labels import session_frames
 from etholake.io import count_pose_frames, detect_pose_format, read_pose
 
-DLC_FILES = [
+INDEXED_FILES = [
     "pose/dlc_multi_deepof_madlc.predictions.h5",
     "pose/dlc_multi_labels_montblanc_CollectedData_Daniel.csv",
     "pose/dlc_multi_labels_montblanc_CollectedData_Daniel.h5",
@@ -17,14 +17,16 @@ DLC_FILES = [
     "pose/dlc_single_labels_openfield_CollectedData_Pranav.h5",
     "pose/dlc_single_openfield_m3v1mp4.predictions.h5",
     "rat_dyad/pose/13DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv",
+    "pose/lp_aind_mouseface_bottom.predictions.csv",
+    "pose/lp_mirror_mouse_labels_CollectedData.csv",
 ]
 
 
-@pytest.mark.parametrize("relative", DLC_FILES)
+@pytest.mark.parametrize("relative", INDEXED_FILES)
 def test_the_index_count_equals_the_frames_of_the_read_file(shared_data, relative):
     path = shared_data(relative)
     name = detect_pose_format(path)
-    assert name in ("dlc_h5", "dlc_csv")
+    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pose = read_pose(path, fps=30.0)

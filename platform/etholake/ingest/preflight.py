@@ -12,6 +12,9 @@ from etholake.errors import EtholakeError
 from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry, session_files
 from etholake.ingest.staging import Staging, name_sources, stage_session
 
+FORMATS_STATING_FPS = ("sleap_slp", "nwb")
+"""Pose formats whose files may state the frame rate (read when neither the manifest nor a video gives it)."""
+
 
 @dataclass
 class SessionPlan:
@@ -77,43 +80,61 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
         if label.path not in missing:
             detected = _format(label, detect_labels_format, LABEL_READERS, "labels", problems, where)
             plan.label_formats.append(detected)
+    extent = None
     if entry.metadata.get("fps"):
         plan.fps, plan.fps_source = float(entry.metadata["fps"]), "manifest"
     elif plan.video_info and plan.video_info.get("fps"):
         plan.fps, plan.fps_source = float(plan.video_info["fps"]), "video"
-    elif plan.pose_format in ("sleap_h5", "sleap_slp", "nwb"):
-        plan.fps_source = "pose file"
+    elif plan.pose_format in FORMATS_STATING_FPS:
+        extent = _pose_extent(plan)
+        if extent is not None and extent[1]:
+            plan.fps, plan.fps_source = float(extent[1]), "pose file"
+        elif extent is not None:
+            problems.append(
+                f"{where}: fps missing and not derivable: give 'fps' in the manifest or a video "
+                f"({entry.pose.path} does not state it)"
+            )
     elif entry.pose is not None and (entry.video is None or plan.video_info is not None):
         problems.append(
             f"{where}: fps missing and not derivable: give 'fps' in the manifest or a video "
             f"({plan.pose_format or 'this pose format'} files do not state it)"
         )
     if entry.pose is not None and entry.labels and not problems:
-        problems += _labels_against_pose(plan, where)
+        problems += _labels_against_pose(plan, where, extent or _pose_extent(plan))
     return plan, [name_sources(problem, files) for problem in problems]
 
 
-def _labels_against_pose(plan: SessionPlan, where: str) -> list[str]:
-    """Read the session's label files onto its pose frames; each one that does not fit is a problem.
+def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
+    """Frames the session's pose covers and its frame rate (the plan's, else the one the file states).
 
-    DeepLabCut pose files are counted from their row index alone; other
-    formats are read. A pose file that cannot be read is left to the ingest,
-    which fails that session alone.
+    DeepLabCut and LightningPose files are counted from their row index alone
+    when the plan knows the frame rate; other files are read. None if the
+    file cannot be read: the ingest then fails that session alone.
     """
-    from etholake.ingest.labels import read_label_entry, session_frames
+    from etholake.ingest.labels import session_frames
     from etholake.io import count_pose_frames, read_pose
 
     pose = plan.entry.pose
     try:
-        n_frames, fps = count_pose_frames(pose.path, plan.pose_format, **pose.options), plan.fps
-        if n_frames is None or fps is None:
-            options = {**pose.options, **({"fps": plan.fps} if plan.fps is not None else {})}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                read = read_pose(pose.path, format=plan.pose_format, **options)
-            n_frames, fps = session_frames(read), read.attrs.get("fps")
+        n_frames = count_pose_frames(pose.path, plan.pose_format, **pose.options)
+        if n_frames is not None and plan.fps is not None:
+            return n_frames, plan.fps
+        options = {**pose.options, **({"fps": plan.fps} if plan.fps is not None else {})}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            read = read_pose(pose.path, format=plan.pose_format, **options)
     except (EtholakeError, ValueError, TypeError):
+        return None
+    return session_frames(read), read.attrs.get("fps")
+
+
+def _labels_against_pose(plan: SessionPlan, where: str, extent: tuple[int, float | None] | None) -> list[str]:
+    """Read the session's label files onto the pose's ``extent`` (frames, fps); each that does not fit is a problem."""
+    from etholake.ingest.labels import read_label_entry
+
+    if extent is None:
         return []
+    n_frames, fps = extent
     problems = []
     for label, label_format in zip(plan.entry.labels, plan.label_formats):
         try:

@@ -152,8 +152,8 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
     path
         The pose file.
     format
-        Its format name; DeepLabCut ``.h5`` and ``.csv`` are counted without
-        reading their values.
+        Its format name; DeepLabCut ``.h5`` and ``.csv`` and LightningPose
+        ``.csv`` are counted without reading their values.
     **options
         The reader options (``key`` for ``dlc_h5``).
 
@@ -165,7 +165,7 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
     """
     if format == "dlc_h5":
         return count_dlc_h5_frames(path, key=options.get("key"))
-    if format == "dlc_csv":
+    if format in ("dlc_csv", "lightningpose_csv"):
         return count_dlc_csv_frames(path)
     return None
 
