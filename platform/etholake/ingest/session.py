@@ -2,9 +2,9 @@
 
 Everything is read and checked before the first asset is written, and the
 session's new assets are recorded in one catalog transaction, so a file that
-fails, or a write that fails, leaves the session as it was. Re-ingesting an unchanged file (same
-sha256) creates nothing; a changed file creates a new asset version whose
-parent is the previous one.
+fails, or a write that fails, leaves the session as it was. Re-ingesting an
+unchanged file (same sha256) creates nothing; a changed file creates a new
+asset version whose parent is the previous one.
 
 The files are hashed in a background thread. When each file's size and
 modification time are those recorded at the last ingest, the hashes are
