@@ -84,10 +84,14 @@ def test_remote_files_are_ingested_recorded_by_url_and_the_copies_removed(bucket
     with Catalog(catalog_url) as catalog:
         (pose,) = catalog.assets("alice", kind="pose")
         (video,) = catalog.assets("alice", kind="video")
-        stored = read_zarr(open_lake(lake_url).uri(pose.uri), {})
+        (labels,) = catalog.assets("alice", kind="labels")
         session = catalog.session("alice", outcome.session)
-    assert stored.attrs["source_file"] == f"s3://{name}/data/m1DLC_resnet50.csv"
-    assert stored.sizes["time"] == N_FRAMES
+    lake = open_lake(lake_url)
+    stored = {asset.kind: read_zarr(lake.uri(asset.uri), {}) for asset in (pose, video, labels)}
+    assert stored["pose"].attrs["source_file"] == f"s3://{name}/data/m1DLC_resnet50.csv"
+    assert stored["video"].attrs["source_file"] == f"s3://{name}/data/m1.mp4"
+    assert stored["labels"].attrs["source_file"] == f"s3://{name}/data/bouts.csv"
+    assert stored["pose"].sizes["time"] == N_FRAMES
     assert video.params["video_uri"] == f"s3://{name}/data/m1.mp4"
     copied = ("m1.mp4", "m1DLC_resnet50.csv", "bouts.csv")
     assert list(session["extra"]["ingest_files"]) == [f"s3://{name}/data/{f}" for f in copied]
