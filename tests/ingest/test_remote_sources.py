@@ -1,6 +1,5 @@
 """Manifests naming files by URL: copied to a staging folder, checked, ingested, recorded by URL."""
 
-import json
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,7 +8,7 @@ import av
 import numpy as np
 import pytest
 import s3fs
-from test_session_order import write_dlc_csv
+from test_session_order import planned, write_dlc_csv, write_session_manifest
 
 import etholake.ingest.staging as staging_module
 from etholake.catalog import Catalog
@@ -59,11 +58,7 @@ def write_manifest(tmp_path, bucket_name: str, pose: str | None = None) -> str:
         "pose": {"path": pose or f"{url}/m1DLC_resnet50.csv"},
         "labels": [{"path": f"{url}/bouts.csv", "annotator": "alice"}],
     }
-    path = tmp_path / "manifest.json"
-    path.write_text(
-        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
-    )
-    return str(path)
+    return write_session_manifest(tmp_path, session)
 
 
 def test_remote_files_are_ingested_recorded_by_url_and_the_copies_removed(bucket, tmp_path, flow_env):
@@ -165,11 +160,7 @@ def test_files_served_over_http_are_copied_and_planned(http_folder, tmp_path):
     copies = tmp_path / "copies"
     copies.mkdir()
     session = {"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": f"{base}/m1DLC_resnet50.csv"}}
-    path = tmp_path / "manifest.json"
-    path.write_text(
-        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
-    )
-    (plan,), problems = plan_manifest(load_manifest(path), staging=Staging(copies))
+    _, (plan,), problems = planned(tmp_path, session, staging=Staging(copies))
     assert problems == []
     assert plan.pose_format == "dlc_csv" and plan.entry.pose.origin == f"{base}/m1DLC_resnet50.csv"
     assert Path(plan.entry.pose.path).read_bytes() == (served / "m1DLC_resnet50.csv").read_bytes()
@@ -196,12 +187,8 @@ def test_a_file_larger_than_the_free_space_is_refused_before_copying(http_folder
     full_disk = SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000)
     monkeypatch.setattr(staging_module.shutil, "disk_usage", lambda path: full_disk)
     session = {"name": "s1", "subject": "m1", "fps": 30, "video": {"path": f"{base}/m1.mp4"}}
-    path = tmp_path / "manifest.json"
-    path.write_text(
-        json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
-    )
     staging = Staging(copies)
-    _, problems = plan_manifest(load_manifest(path), staging=staging)
+    _, _, problems = planned(tmp_path, session, staging=staging)
     assert problems == [
         f"session m1/s1: cannot copy {base}/m1.mp4: it needs 4.00 kiB and the staging folder {copies} has 0.98 kiB "
         "free (set ETHOLAKE_STAGING_DIR to a larger disk)"

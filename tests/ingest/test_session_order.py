@@ -24,14 +24,19 @@ def write_dlc_csv(path, n_frames: int, seed: int) -> None:
     pd.DataFrame(values, columns=columns).to_csv(path)
 
 
-def planned(tmp_path, session):
-    """Write a one-session manifest for ``session``; return the manifest, its plans and its problems."""
+def write_session_manifest(tmp_path, session) -> str:
+    """Write a manifest of lab ``labA`` whose one subject ``m1`` has ``session``; return its path."""
     manifest_path = tmp_path / "manifest.json"
     manifest_path.write_text(
         json.dumps({"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]})
     )
-    manifest = load_manifest(manifest_path)
-    return manifest, *plan_manifest(manifest)
+    return str(manifest_path)
+
+
+def planned(tmp_path, session, staging=None):
+    """Write a one-session manifest for ``session``; return the manifest, its plans and its problems."""
+    manifest = load_manifest(write_session_manifest(tmp_path, session))
+    return manifest, *plan_manifest(manifest, staging=staging)
 
 
 def ingester(tmp_path, manifest, plans):
