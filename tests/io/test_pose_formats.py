@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etholake.io import detect_pose_format, read_pose
+from etholake.io import count_pose_frames, detect_pose_format, read_pose
 
 RNG = np.random.default_rng(7)
 
@@ -195,6 +195,8 @@ def test_sleap_analysis_dims_attribute_is_honoured(shared_data, tmp_path):
     np.testing.assert_array_equal(matlab["position"].values, standard["position"].values)
     np.testing.assert_array_equal(matlab["confidence"].values, standard["confidence"].values)
     np.testing.assert_array_equal(matlab["instance_score"].values, standard["instance_score"].values)
+    counts = [count_pose_frames(tmp_path / name, "sleap_h5") for name in ("matlab.h5", "standard.h5")]
+    assert counts == [matlab.sizes["time"]] * 2
 
 
 def test_sleap_analysis_zero_points_and_occupancy(tmp_path):

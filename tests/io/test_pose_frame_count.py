@@ -19,6 +19,8 @@ INDEXED_FILES = [
     "rat_dyad/pose/13DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv",
     "pose/lp_aind_mouseface_bottom.predictions.csv",
     "pose/lp_mirror_mouse_labels_CollectedData.csv",
+    "pose/sleap_deepof_single.analysis.h5",
+    "pose/sleap_anipose_minimal_top_proofread.analysis.h5",
 ]
 
 
@@ -26,7 +28,7 @@ INDEXED_FILES = [
 def test_the_index_count_equals_the_frames_of_the_read_file(shared_data, relative):
     path = shared_data(relative)
     name = detect_pose_format(path)
-    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv")
+    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv", "sleap_h5")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pose = read_pose(path, fps=30.0)
@@ -40,4 +42,4 @@ def test_unsorted_rows_count_to_the_largest_frame(tmp_path):
 
 
 def test_formats_without_a_cheap_count_say_so(shared_data):
-    assert count_pose_frames(shared_data("pose/sleap_deepof_single.analysis.h5"), "sleap_h5") is None
+    assert count_pose_frames(shared_data("pose/sleap_deepof_single.predictions.slp"), "sleap_slp") is None

@@ -36,7 +36,7 @@ from etholake.io.leap import read_leap_h5
 from etholake.io.lightningpose import MODEL_SCORER_SUFFIX, read_lightningpose_csv
 from etholake.io.nwb_pose import read_nwb_pose
 from etholake.io.simba_input import read_simba_csv, simba_header_rows
-from etholake.io.sleap import read_sleap_h5, read_sleap_slp
+from etholake.io.sleap import count_sleap_h5_frames, read_sleap_h5, read_sleap_slp
 from etholake.schema.checks import as_string_coord
 
 PoseReader = Callable[..., xr.Dataset]
@@ -152,8 +152,9 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
     path
         The pose file.
     format
-        Its format name; DeepLabCut ``.h5`` and ``.csv`` and LightningPose
-        ``.csv`` are counted without reading their values.
+        Its format name; DeepLabCut ``.h5`` and ``.csv``, LightningPose
+        ``.csv`` and SLEAP analysis ``.h5`` are counted without reading their
+        values.
     **options
         The reader options (``key`` for ``dlc_h5``).
 
@@ -167,6 +168,8 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
         return count_dlc_h5_frames(path, key=options.get("key"))
     if format in ("dlc_csv", "lightningpose_csv"):
         return count_dlc_csv_frames(path)
+    if format == "sleap_h5":
+        return count_sleap_h5_frames(path)
     return None
 
 

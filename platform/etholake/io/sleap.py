@@ -187,7 +187,8 @@ def read_sleap_slp(path: str | Path, *, fps: float | None = None, video: int = 0
     return ds
 
 
-def _canonical(handle: h5py.File, name: str, target: tuple[str, ...], transposed: bool) -> np.ndarray:
+def _axes(handle: h5py.File, name: str, target: tuple[str, ...], transposed: bool) -> tuple[str, ...]:
+    """Axis names of dataset ``name``: its ``dims`` attribute, else SLEAP's layout for ``transposed``."""
     dataset = handle[name]
     if "dims" in dataset.attrs:
         dims = tuple(json.loads(dataset.attrs["dims"]))
@@ -195,7 +196,29 @@ def _canonical(handle: h5py.File, name: str, target: tuple[str, ...], transposed
         dims = (_MATLAB_DIMS if transposed else _PYTHON_DIMS)[name]
     if len(dims) != dataset.ndim or set(dims) != set(target):
         raise ValueError(f"'{name}' has shape {dataset.shape} but axes {dims}; expected axes {target}")
-    return np.transpose(dataset[()], [dims.index(axis) for axis in target])
+    return dims
+
+
+def _canonical(handle: h5py.File, name: str, target: tuple[str, ...], transposed: bool) -> np.ndarray:
+    dims = _axes(handle, name, target, transposed)
+    return np.transpose(handle[name][()], [dims.index(axis) for axis in target])
+
+
+def count_sleap_h5_frames(path: str | Path) -> int:
+    """Frames a SLEAP analysis ``.h5`` covers, from the shape of its ``tracks`` (nothing else is read).
+
+    Raises
+    ------
+    InputFileError
+        If the file is not a readable SLEAP analysis file.
+    """
+    path = require_readable_file(path)
+    with open_hdf5(path) as handle, wrap_errors(path, "cannot read the SLEAP analysis arrays"):
+        if "tracks" not in handle:
+            raise InputFileError(path, "has no 'tracks' dataset, so it is not a SLEAP analysis file")
+        transposed = bool(handle.attrs.get("transpose", True))
+        dims = _axes(handle, "tracks", ("frame", "xy", "node", "track"), transposed)
+        return int(handle["tracks"].shape[dims.index("frame")])
 
 
 def _optional(
