@@ -156,14 +156,17 @@ def plan_manifest(
     manifest
         From :func:`etholake.ingest.load_manifest`.
     staging
-        Where remote files (URLs) are copied before they are read; without it
-        each remote file is a problem.
+        Where remote files (URLs) are copied, several at once, before the
+        sessions are checked; without it each remote file is a problem.
     show_progress
         Show a bar over the sessions (copying remote files, probing videos
         and reading label files take a while for large manifests).
     """
     from etholake.progress import progress_bar
 
+    if staging is not None:
+        remote = [f.path for entry in manifest.sessions for f in session_files(entry) if f.is_remote]
+        staging.fetch_all(remote, show_progress=show_progress)
     plans, problems = [], []
     with progress_bar("check", len(manifest.sessions), enabled=show_progress) as advance:
         for entry in manifest.sessions:

@@ -2,7 +2,7 @@
 
 The readers (HDF5, PyAV, pandas) and the hashing read local files, so each
 remote file a manifest names is copied once into a staging folder when the
-manifest is checked. The copy keeps the URL as its ``source``: that is the
+manifest is checked, several files at once, with a progress bar. The copy keeps the URL as its ``source``: that is the
 name recorded in the lake and shown in messages. The folder must be visible
 to the Dask workers (the machine's temporary folder for a local cluster).
 """
@@ -14,7 +14,8 @@ import errno
 import shutil
 import tempfile
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,8 @@ from dask.utils import format_bytes
 
 from etholake.errors import ConfigError
 from etholake.ingest.manifest import FileEntry, SessionEntry
+
+FILES_AT_ONCE = 4
 
 
 def no_options(url: str) -> dict[str, Any]:
@@ -47,6 +50,32 @@ class Staging:
     folder: Path
     filesystem_options: Callable[[str], dict[str, Any]] = no_options
     copied: dict[str, Path] = field(default_factory=dict)
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+    def fetch_all(self, urls: Sequence[str], *, show_progress: bool = False) -> None:
+        """Copy every URL not copied yet, ``FILES_AT_ONCE`` at a time; :meth:`fetch` then returns each copy.
+
+        A URL that cannot be copied is remembered with its error, which
+        :meth:`fetch` raises. Each file's room is checked against the free
+        space when its copy starts, so files copied at once may together
+        exceed it; the copy then fails with the disk's own error.
+        """
+        from etholake.progress import progress_bar
+
+        todo = [url for url in dict.fromkeys(urls) if url not in self.copied and url not in self.failed]
+        with (
+            progress_bar("copy", len(todo), enabled=show_progress and bool(todo)) as advance,
+            ThreadPoolExecutor(max_workers=FILES_AT_ONCE, thread_name_prefix="etholake-staging") as pool,
+        ):
+            for done in as_completed([pool.submit(self._fetch_remembering_failure, url) for url in todo]):
+                done.result()
+                advance()
+
+    def _fetch_remembering_failure(self, url: str) -> None:
+        try:
+            self.fetch(url)
+        except Exception as error:  # each filesystem (s3fs, botocore, aiohttp, ...) raises its own types
+            self.failed[url] = error
 
     def fetch(self, url: str) -> Path:
         """The local copy of ``url``, copying it on first use.
@@ -60,6 +89,8 @@ class Staging:
             refuses access (missing credentials, say) or is not installed;
             OSError if the staging folder lacks the room for the file.
         """
+        if url in self.failed:
+            raise self.failed[url]
         if url not in self.copied:
             fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
             found = fs.info(remote)
