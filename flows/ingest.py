@@ -14,9 +14,9 @@ from prefect import flow
 from etholake.catalog import Catalog
 from etholake.config import load_settings
 from etholake.fanout import fan_out
-from etholake.ingest import ManifestError, SessionOutcome, ingest_session, load_manifest, plan_manifest
+from etholake.ingest import SessionOutcome, ingest_session
+from etholake.ingest.preflight import checked_manifests
 from etholake.ingest.register import register_manifest
-from etholake.ingest.staging import staging_folder
 
 
 def _ingest(plan, lake_url: str, storage_options: dict, catalog_url: str, user: str) -> SessionOutcome:
@@ -37,16 +37,11 @@ def ingest_flow(
     """
     settings = load_settings(lake=lake, catalog=catalog, user=actor)
     paths = [manifest_path] if isinstance(manifest_path, str) else list(manifest_path)
-    manifests = [load_manifest(path) for path in paths]
-    with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
-        planned = [plan_manifest(m, staging=staging, show_progress=show_progress) for m in manifests]
-        for manifest, (_, problems) in zip(manifests, planned):
-            if problems:
-                raise ManifestError(manifest.source, problems)
+    with checked_manifests(paths, settings, show_progress=show_progress) as checked:
         with Catalog(settings.catalog_url) as opened:
-            for manifest, (plans, _) in zip(manifests, planned):
+            for manifest, plans in checked:
                 register_manifest(opened, settings.user, manifest, plans)
-        plans = [plan for plans, _ in planned for plan in plans]
+        plans = [plan for _, manifest_plans in checked for plan in manifest_plans]
         calls = [(plan, settings.lake, settings.storage_options, settings.catalog_url, settings.user) for plan in plans]
         labels = [f"{plan.entry.subject}/{plan.entry.name}" for plan in plans]
         return fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress)

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from etholake import __version__
 from etholake.cli import app
+from etholake.ingest import ManifestError
 
 runner = CliRunner()
 
@@ -88,3 +89,36 @@ def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_tracebac
         f"  - session m1/s1: file not found: {workdir / 'missing.h5'}",
     ]
     assert not (workdir / "lake" / "labs").exists()
+
+
+def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workdir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    pose = "scorer,s,s,s,s,s,s\nbodyparts,nose,nose,nose,tail,tail,tail\ncoords,x,y,likelihood,x,y,likelihood\n"
+    (workdir / "m1DLC.csv").write_text(pose + "".join(f"{i},1,2,0.9,3,4,0.8\n" for i in range(50)))
+    (workdir / "bouts.csv").write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
+    session = (
+        '{"name": "s1", "subject": "m1", "fps": 25, "pose": {"path": "m1DLC.csv"},'
+        ' "labels": [{"path": "bouts.csv", "annotator": "ada"}]}'
+    )
+    (workdir / "manifest.json").write_text(
+        f'{{"manifest_version": 1, "lab": "labA", "subjects": [{{"name": "m1"}}], "sessions": [{session}]}}'
+    )
+    result = runner.invoke(app, ["ingest", "--check", "manifest.json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "m1/s1" in line)
+    assert [cell.strip() for cell in row.strip("│ ").split("│")] == [
+        "labA",
+        "m1/s1",
+        "dlc_csv",
+        "25 (manifest)",
+        "interval_csv (ada)",
+        "-",
+        "-",
+    ]
+    assert "1 manifest(s), 1 session(s): no problems; nothing was written" in result.output
+    assert not (workdir / "lake").exists()
+    (workdir / "bouts.csv").write_text("behavior,start_frame,stop_frame\ngroom,10,79\n")
+    failed = runner.invoke(app, ["ingest", "--check", "manifest.json", "--no-progress"])
+    assert isinstance(failed.exception, ManifestError)
+    assert "labels run to frame 79 (0-based) but the session has 50 frames" in failed.exception.problems[0]
+    assert not (workdir / "lake").exists()

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from etholake.ingest.manifest import Manifest
+from etholake.ingest.preflight import SessionPlan
 from etholake.ingest.session import SessionOutcome
 
 console = Console()
@@ -29,13 +31,40 @@ def summary_table(outcomes: list[SessionOutcome]) -> Table:
     return table
 
 
+def plan_table(checked: list[tuple[Manifest, list[SessionPlan]]]) -> Table:
+    """One row per session of checked manifests: what its ingest will read."""
+    table = Table("lab", "session", "pose", "fps", "labels", "video", "other files")
+    for manifest, plans in checked:
+        for plan in plans:
+            entry = plan.entry
+            video = plan.video_info
+            others = [f"{item.extra['kind']}" for item in entry.neural] + (["calibration"] if entry.calibration else [])
+            table.add_row(
+                manifest.lab,
+                f"{entry.subject}/{entry.name}",
+                plan.pose_format or "-",
+                f"{plan.fps:g} ({plan.fps_source})" if plan.fps else "-",
+                ", ".join(f"{fmt} ({item.extra['annotator']})" for item, fmt in zip(entry.labels, plan.label_formats))
+                or "-",
+                f"{video['codec']}, {video['packet_count']} frames" if video else "-",
+                ", ".join(others) or "-",
+            )
+    return table
+
+
 def ingest(
     manifest: list[Path] = typer.Argument(..., help="Manifest file(s) (JSON or YAML, schemas/manifest.v1.json)."),
     lake: str | None = typer.Option(None, help="Lake URL (default: ETHOLAKE_LAKE or ./lake)."),
     catalog: str | None = typer.Option(None, help="Catalog URL (default: ETHOLAKE_CATALOG or inside the lake)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    check: bool = typer.Option(
+        False, "--check", help="Only check the manifests: list every problem, or what each session will read."
+    ),
 ) -> None:
     """Validate manifests, then ingest their videos, pose files, labels and neural data into the lake."""
+    if check:
+        _check_only(manifest, progress)
+        return
     from etholake.flowrun import quiet_prefect
 
     quiet_prefect()
@@ -48,6 +77,16 @@ def ingest(
     console.print(f"{len(outcomes)} session(s): {created} asset(s) created, {len(failed)} failed")
     if failed:
         raise typer.Exit(code=1)
+
+
+def _check_only(manifests: list[Path], progress: bool) -> None:
+    from etholake.config import load_settings
+    from etholake.ingest.preflight import checked_manifests
+
+    with checked_manifests([str(m) for m in manifests], load_settings(), show_progress=progress) as checked:
+        console.print(plan_table(checked))
+    sessions = sum(len(plans) for _, plans in checked)
+    console.print(f"{len(checked)} manifest(s), {sessions} session(s): no problems; nothing was written")
 
 
 def register(app: typer.Typer) -> None:

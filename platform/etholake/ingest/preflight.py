@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etholake.config import Settings
 from etholake.errors import EtholakeError
-from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry, session_files
-from etholake.ingest.staging import Staging, name_sources, stage_session
+from etholake.ingest.manifest import FileEntry, Manifest, ManifestError, SessionEntry, load_manifest, session_files
+from etholake.ingest.staging import Staging, name_sources, stage_session, staging_folder
 
 FORMATS_STATING_FPS = ("sleap_slp", "nwb")
 """Pose formats whose files may state the frame rate (read when neither the manifest nor a video gives it)."""
@@ -175,3 +177,39 @@ def plan_manifest(
             problems += found
             advance()
     return plans, problems
+
+
+@contextmanager
+def checked_manifests(
+    paths: Sequence[str], settings: Settings, *, show_progress: bool = False
+) -> Iterator[list[tuple[Manifest, list[SessionPlan]]]]:
+    """Load and check manifests, their remote files copied to a staging folder that lives until the block ends.
+
+    Parameters
+    ----------
+    paths
+        Manifest files.
+    settings
+        Where remote files are staged and how they are reached.
+    show_progress
+        Show bars over the copies and the sessions.
+
+    Yields
+    ------
+    list of (Manifest, list of SessionPlan)
+        Every manifest with its session plans, when no manifest has a problem.
+
+    Raises
+    ------
+    ManifestError
+        Listing every problem of the first manifest that has any.
+    """
+    manifests = [load_manifest(path) for path in paths]
+    with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
+        checked = []
+        for manifest in manifests:
+            plans, problems = plan_manifest(manifest, staging=staging, show_progress=show_progress)
+            if problems:
+                raise ManifestError(manifest.source, problems)
+            checked.append((manifest, plans))
+        yield checked
