@@ -122,3 +122,17 @@ def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workd
     assert isinstance(failed.exception, ManifestError)
     assert "labels run to frame 79 (0-based) but the session has 50 frames" in failed.exception.problems[0]
     assert not (workdir / "lake").exists()
+
+
+def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
+    for name in ("a", "b"):
+        session = f'{{"name": "s1", "subject": "m1", "fps": 30, "pose": {{"path": "{name}_missing.csv"}}}}'
+        (workdir / f"{name}.json").write_text(
+            f'{{"manifest_version": 1, "lab": "lab{name}", "subjects": [{{"name": "m1"}}], "sessions": [{session}]}}'
+        )
+    failed = runner.invoke(app, ["ingest", "--check", "a.json", "b.json", "--no-progress"])
+    assert isinstance(failed.exception, ManifestError)
+    assert str(failed.exception).splitlines()[0] == "2 manifests: 2 problem(s):"
+    assert failed.exception.problems == [
+        f"{workdir / name}.json: session m1/s1: file not found: {workdir / name}_missing.csv" for name in ("a", "b")
+    ]

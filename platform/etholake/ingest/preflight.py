@@ -202,14 +202,20 @@ def checked_manifests(
     Raises
     ------
     ManifestError
-        Listing every problem of the first manifest that has any.
+        Listing every problem of every manifest (each prefixed with its
+        manifest's file when several have problems).
     """
     manifests = [load_manifest(path) for path in paths]
     with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
-        checked = []
+        checked, found = [], {}
         for manifest in manifests:
             plans, problems = plan_manifest(manifest, staging=staging, show_progress=show_progress)
-            if problems:
-                raise ManifestError(manifest.source, problems)
             checked.append((manifest, plans))
+            if problems:
+                found[manifest.source] = problems
+        if len(found) == 1:
+            raise ManifestError(*next(iter(found.items())))
+        if found:
+            listed = [f"{source}: {problem}" for source, problems in found.items() for problem in problems]
+            raise ManifestError(f"{len(found)} manifests", listed)
         yield checked
