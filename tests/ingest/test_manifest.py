@@ -138,7 +138,13 @@ def test_file_level_problems_are_all_listed_before_anything_is_read(tmp_path, sh
         ("pose/sleap_deepof_single.analysis.h5", None),
     ],
 )
-def test_fps_comes_from_a_pose_file_only_when_the_file_states_it(tmp_path, shared_data, relative, stated_fps):
+def test_fps_comes_from_a_pose_file_only_when_the_file_states_it(
+    tmp_path, shared_data, monkeypatch, relative, stated_fps
+):
+    import etholake.io._files as files
+
+    hashed = []
+    monkeypatch.setattr(files, "_sha256_of", lambda file: hashed.append(file) or "0" * 64)
     pose = shared_data(relative)
     session = {"name": "s1", "subject": "m1", "pose": {"path": str(pose)}}
     document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]}
@@ -151,6 +157,7 @@ def test_fps_comes_from_a_pose_file_only_when_the_file_states_it(tmp_path, share
     else:
         assert problems == []
         assert plan.fps == pytest.approx(stated_fps) and plan.fps_source == "pose file"
+    assert hashed == [], "the check reads pose files without hashing them (the ingest does)"
 
 
 def test_the_readme_manifest_example_is_a_valid_manifest(tmp_path):

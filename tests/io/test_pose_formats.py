@@ -303,3 +303,21 @@ def test_zarr_v3_round_trip(shared_data, tmp_path):
         back = xr.open_zarr(store, consolidated=False)
         np.testing.assert_array_equal(back["position"].values, ds["position"].values)
         assert back.attrs["source_sha256"] == ds.attrs["source_sha256"]
+
+
+@pytest.mark.parametrize("name", ["pose.csv", "pose.analysis.h5"])
+def test_a_read_without_sha256_hashes_nothing(tmp_path, monkeypatch, name):
+    import etholake.io._files as files
+
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("scorer,s,s,s\nbodyparts,nose,nose,nose\ncoords,x,y,likelihood\n0,1,2,0.9\n1,3,4,0.8\n")
+    else:
+        with h5py.File(path, "w") as handle:
+            handle["tracks"] = RNG.uniform(1, 100, (1, 2, 3, 4))
+            handle["node_names"] = np.array([b"a", b"b", b"c"])
+    hashed = []
+    monkeypatch.setattr(files, "_sha256_of", lambda file: hashed.append(file) or "0" * 64)
+    quick = read_pose(path, fps=30, sha256=False)
+    assert quick.attrs["source_sha256"] == "" and hashed == []
+    assert read_pose(path, fps=30).attrs["source_sha256"] == "0" * 64 and len(hashed) == 1

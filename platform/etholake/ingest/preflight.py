@@ -110,8 +110,9 @@ def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
     """Frames the session's pose covers and its frame rate (the plan's, else the one the file states).
 
     DeepLabCut and LightningPose files are counted from their row index alone
-    when the plan knows the frame rate; other files are read. None if the
-    file cannot be read: the ingest then fails that session alone.
+    when the plan knows the frame rate; other files are read (not hashed:
+    the ingest does). None if the file cannot be read: the ingest then
+    fails that session alone.
     """
     from etholake.ingest.labels import session_frames
     from etholake.io import count_pose_frames, read_pose
@@ -124,7 +125,7 @@ def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
         options = {**pose.options, **({"fps": plan.fps} if plan.fps is not None else {})}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            read = read_pose(pose.path, format=plan.pose_format, **options)
+            read = read_pose(pose.path, format=plan.pose_format, sha256=False, **options)
     except (EtholakeError, ValueError, TypeError):
         return None
     return session_frames(read), read.attrs.get("fps")

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import h5py
@@ -26,6 +27,24 @@ _HASH_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etholake-sha2
 _READ_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etholake-sha256-read")
 _HASH_LOCK = threading.Lock()
 _HASHES: OrderedDict[tuple[str, int, int, int], Future[str]] = OrderedDict()
+
+
+_RECORD_SOURCE_SHA256: ContextVar[bool] = ContextVar("etholake_record_source_sha256", default=True)
+
+
+@contextmanager
+def recording_source_sha256(enabled: bool) -> Iterator[None]:
+    """Within the block, readers hash the source file only if ``enabled`` (else ``source_sha256`` stays empty)."""
+    token = _RECORD_SOURCE_SHA256.set(enabled)
+    try:
+        yield
+    finally:
+        _RECORD_SOURCE_SHA256.reset(token)
+
+
+def records_source_sha256() -> bool:
+    """Whether readers record ``source_sha256`` here (see :func:`recording_source_sha256`)."""
+    return _RECORD_SOURCE_SHA256.get()
 
 
 def file_sha256(path: str | Path) -> str:

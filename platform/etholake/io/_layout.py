@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import file_sha256, warn_fixup, wrap_errors
+from etholake.io._files import file_sha256, records_source_sha256, warn_fixup, wrap_errors
 from etholake.schema import make_pose_dataset
 
 SPACE_COORDS = ("x", "y", "z")
@@ -229,7 +229,8 @@ def build_pose(
     ``source_file`` is the absolute path (a string, so the dataset serialises)
     and ``source_sha256`` the hash of the file's bytes, awaited last so that
     a hash started with the read (:func:`~etholake.io._files.start_sha256`)
-    overlaps as much of the work as possible.
+    overlaps as much of the work as possible (left empty inside
+    ``recording_source_sha256(False)``).
     """
     path = Path(path)
     ds = make_pose_dataset(
@@ -248,6 +249,7 @@ def build_pose(
         image_paths=image_paths,
         extra_attrs=extra_attrs,
     )
-    with wrap_errors(path, "cannot hash the file"):
-        ds.attrs["source_sha256"] = file_sha256(path)
+    if records_source_sha256():
+        with wrap_errors(path, "cannot hash the file"):
+            ds.attrs["source_sha256"] = file_sha256(path)
     return ds

@@ -24,6 +24,7 @@ from etholake.io._files import (
     is_hdf5,
     open_hdf5,
     read_header_rows,
+    recording_source_sha256,
     require_readable_file,
     start_sha256,
     wrap_errors,
@@ -75,6 +76,7 @@ def read_pose(
     *,
     fps: float | None = None,
     individuals: Sequence[str] | None = None,
+    sha256: bool = True,
     **options: object,
 ) -> xr.Dataset:
     """Read a pose file into a canonical pose dataset.
@@ -90,6 +92,10 @@ def read_pose(
         ``time`` is NaN); overrides the rate a file records (SLEAP .slp, NWB).
     individuals
         New names for the individuals, in file order.
+    sha256
+        Record the file's SHA-256 as ``source_sha256`` (hashed while the file
+        is parsed); False skips the hash (``source_sha256`` is then empty),
+        for a quick look.
     **options
         Format-specific options: ``key`` (dlc_h5), ``video`` (sleap_slp),
         ``nwb_pose_estimation`` (nwb: name(s) of the PoseEstimation objects;
@@ -122,7 +128,8 @@ def read_pose(
     if "://" in str(path):
         raise InputFileError(path, "is a URL; copy the object to a local file first")
     path = require_readable_file(path)
-    start_sha256(path)
+    if sha256:
+        start_sha256(path)
     if fps is not None and not (isinstance(fps, int | float) and fps > 0):
         raise ValueError(f"fps must be a positive number, got {fps!r}")
     name = format if format is not None else detect_pose_format(path)
@@ -133,7 +140,8 @@ def read_pose(
     if format is None and path.suffix.lower() not in FORMAT_EXTENSIONS[name]:
         warnings.warn(f"{path}: content is {name} but the extension is {path.suffix!r}; read as {name}", stacklevel=2)
     try:
-        ds = reader(path, fps=fps, **options)
+        with recording_source_sha256(sha256):
+            ds = reader(path, fps=fps, **options)
     except InputFileError as error:
         if format is None:
             raise
