@@ -38,7 +38,7 @@ def plan_table(checked: list[tuple[Manifest, list[SessionPlan]]]) -> Table:
         for plan in plans:
             entry = plan.entry
             video = plan.video_info
-            others = [f"{item.extra['kind']}" for item in entry.neural] + (["calibration"] if entry.calibration else [])
+            others = [item.extra["kind"] for item in entry.neural] + (["calibration"] if entry.calibration else [])
             table.add_row(
                 manifest.lab,
                 f"{entry.subject}/{entry.name}",
