@@ -21,6 +21,7 @@ import xarray as xr
 from etholake.errors import SchemaError
 from etholake.schema.checks import (
     as_string_coord,
+    described,
     require_dims,
     require_dtype,
     require_schema_attrs,
@@ -95,7 +96,7 @@ def validate_calibration(ds: xr.Dataset) -> xr.Dataset:
     SchemaError
         With a message that says exactly which part is wrong.
     """
-    what = f"calibration dataset ({ds.attrs.get('source_file') or 'unnamed'})"
+    what = described(ds, "calibration")
     for name, (dims, kinds) in _VARIABLES.items():
         require_dims(ds, name, dims, what)
         require_dtype(ds, name, kinds, what)

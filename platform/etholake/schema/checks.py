@@ -14,6 +14,11 @@ from etholake.errors import SchemaError
 from etholake.resources import json_schema
 
 
+def described(ds: xr.Dataset, model: str) -> str:
+    """How errors name a dataset of ``model`` (``pose``, ``labels``, ...): by its source file when it has one."""
+    return f"{model} dataset ({ds.attrs.get('source_file') or 'unnamed'})"
+
+
 def require_dims(ds: xr.Dataset, variable: str, dims: tuple[str, ...], what: str) -> None:
     """Raise unless ``ds[variable]`` exists with exactly ``dims``."""
     if variable not in ds.data_vars:

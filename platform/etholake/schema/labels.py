@@ -14,6 +14,7 @@ import xarray as xr
 from etholake.errors import SchemaError
 from etholake.schema.checks import (
     as_string_coord,
+    described,
     require_dims,
     require_dtype,
     require_schema_attrs,
@@ -97,7 +98,7 @@ def validate_labels(ds: xr.Dataset) -> xr.Dataset:
     SchemaError
         With a message that says exactly which part is wrong.
     """
-    what = f"labels dataset ({ds.attrs.get('source_file') or 'unnamed'})"
+    what = described(ds, "labels")
     require_dims(ds, "label", ("time", "behavior"), what)
     require_dtype(ds, "label", "i", what)
     require_time_axis(ds, what)

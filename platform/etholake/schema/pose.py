@@ -17,6 +17,7 @@ import xarray as xr
 from etholake.errors import SchemaError
 from etholake.schema.checks import (
     as_string_coord,
+    described,
     require_dims,
     require_dtype,
     require_schema_attrs,
@@ -135,7 +136,7 @@ def validate_pose(ds: xr.Dataset) -> xr.Dataset:
     SchemaError
         With a message that says exactly which part is wrong.
     """
-    what = f"pose dataset ({ds.attrs.get('source_file') or 'unnamed'})"
+    what = described(ds, "pose")
     if not isinstance(ds, xr.Dataset):
         raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
     require_dims(ds, "position", POSE_DIMS, what)

@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from etholake.errors import SchemaError
-from etholake.schema.checks import require_dims, require_dtype, require_schema_attrs
+from etholake.schema.checks import described, require_dims, require_dtype, require_schema_attrs
 
 VIDEO_SCHEMA = "etholake.video/1"
 VIDEO_ATTRS_SCHEMA = "video.v1.json"
@@ -59,7 +59,7 @@ def validate_video(ds: xr.Dataset) -> xr.Dataset:
     SchemaError
         With a message that says exactly which part is wrong.
     """
-    what = f"video dataset ({ds.attrs.get('source_file') or 'unnamed'})"
+    what = described(ds, "video")
     require_dims(ds, "pts", ("time",), what)
     require_dtype(ds, "pts", "f", what)
     require_schema_attrs(ds, VIDEO_ATTRS_SCHEMA, what)
