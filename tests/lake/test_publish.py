@@ -1,5 +1,7 @@
 """The lake suite: runs against a local folder and a real S3 API (moto server)."""
 
+import hashlib
+
 import dask.array as da
 import numpy as np
 import pandas as pd
@@ -7,7 +9,7 @@ import pytest
 import xarray as xr
 
 from etholake.catalog import SessionKey
-from etholake.errors import InvalidNameError
+from etholake.errors import IntegrityError, InvalidNameError
 from etholake.lake import (
     commit,
     find_orphans,
@@ -140,9 +142,35 @@ def test_table_json_and_file_assets(lake, catalog, tmp_path):
     source.write_bytes(np.random.default_rng(3).bytes(300_000))
     copied = publish_file(lake, catalog, "alice", source, kind="video_file", lab="labA", session=SESSION)
     assert copied.record.uri.endswith(".mp4")
-    import hashlib
-
     assert copied.record.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert find_orphans(lake, catalog) == []
+
+
+def test_a_copied_file_is_read_back_once(lake, catalog, tmp_path, monkeypatch):
+    from etholake.lake import publish
+
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(np.random.default_rng(4).bytes(100_000))
+    reads = []
+    monkeypatch.setattr(publish, "tree_sha256", lambda fs, path: reads.append(path) or tree_sha256(fs, path))
+    sha256 = hashlib.sha256(source.read_bytes()).hexdigest()
+    copied = publish_file(
+        lake, catalog, "alice", source, kind="video_file", lab="labA", session=SESSION, source_sha256=sha256
+    )
+    assert len(reads) == 1
+    assert copied.record.sha256 == copied.record.source_sha256 == sha256
+
+
+def test_a_source_changed_since_it_was_hashed_is_not_copied(lake, catalog, tmp_path):
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"old frames")
+    hashed = hashlib.sha256(source.read_bytes()).hexdigest()
+    source.write_bytes(b"new frames")
+    with pytest.raises(IntegrityError, match=r"clip\.mp4 changed since it was hashed"):
+        publish_file(
+            lake, catalog, "alice", source, kind="video_file", lab="labA", session=SESSION, source_sha256=hashed
+        )
+    assert catalog.assets("alice") == []
     assert find_orphans(lake, catalog) == []
 
 

@@ -242,7 +242,13 @@ def _stage_pending(
     if item.kind == "video":
         if item.params["store"] == "copy":
             copied = stage_file(
-                lake, item.file, kind="video_file", lab=key.lab, session=key, params={"identity": "video_file"}
+                lake,
+                item.file,
+                kind="video_file",
+                lab=key.lab,
+                session=key,
+                params={"identity": "video_file"},
+                source_sha256=item.source_sha256,
             )
             staged.append(("video_file", copied))
             parents[copied.id] = "video_file"

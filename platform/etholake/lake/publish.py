@@ -86,7 +86,7 @@ def stage(
     extension: str,
     lab: str,
     write: Callable[[str], None],
-    verify: Callable[[str], None],
+    verify: Callable[[str], None] | None = None,
     session: SessionKey | None = None,
     schema: str | None = None,
     parents: dict[str, str] | None = None,
@@ -108,7 +108,8 @@ def stage(
     write
         Called with the target path (no protocol); writes the files there.
     verify
-        Called with the target path after writing; raises if what was written is wrong.
+        Called with the target path after writing; raises if what was written is
+        wrong. What was written is then read once more, to hash it.
     schema
         ``name/version`` of the content (``etholake.pose/1``).
     parents
@@ -142,7 +143,8 @@ def stage(
     target = lake.path(relative)
     try:
         write(target)
-        verify(target)
+        if verify is not None:
+            verify(target)
         sha256 = tree_sha256(lake.fs, target)
         size = int(lake.fs.du(target))
     except BaseException:
@@ -286,7 +288,12 @@ def stage_json(lake: Lake, document: dict[str, Any], **asset: Any) -> StagedAsse
 def stage_file(
     lake: Lake, source: str | Path, *, source_storage_options: dict[str, Any] | None = None, **asset: Any
 ) -> StagedAsset:
-    """Stage a copy of a file (a video, say); its sha256 is checked after the copy."""
+    """Stage a copy of a file (a video, say), hashed as it is copied.
+
+    The copy must hash to what was read, and, when ``source_sha256`` is given
+    (keyword of :func:`stage`), to that too: a source that changed since it was
+    hashed is not copied half-old, half-new.
+    """
     source_fs, source_path = fsspec.core.url_to_fs(str(source), **(source_storage_options or {}))
     digest = hashlib.sha256()
 
@@ -296,12 +303,18 @@ def stage_file(
                 digest.update(block)
                 writer.write(block)
 
-    def verify(target: str) -> None:
-        if tree_sha256(lake.fs, target) != digest.hexdigest():
-            raise IntegrityError(f"copy of {source} at {target} does not match the source's sha256")
-
     extension = Path(source_path).suffix.lstrip(".").lower() or "bin"
-    return stage(lake, extension=extension, write=write, verify=verify, **asset)
+    staged = stage(lake, extension=extension, write=write, **asset)
+    read = digest.hexdigest()
+    problem = None
+    if staged.asset.sha256 != read:
+        problem = f"copy of {source} at {staged.relative} does not match the bytes read ({read})"
+    elif asset.get("source_sha256") not in (None, read):
+        problem = f"{source} changed since it was hashed: sha256 {read}, expected {asset['source_sha256']}"
+    if problem:
+        discard(lake, [staged])
+        raise IntegrityError(problem)
+    return staged
 
 
 def _publish_one(lake: Lake, catalog: Catalog, actor: str, staged: StagedAsset) -> PublishedAsset:
