@@ -91,13 +91,12 @@ def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_tracebac
     assert not (workdir / "lake" / "labs").exists()
 
 
-def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workdir, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")
+def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workdir):
     pose = "scorer,s,s,s,s,s,s\nbodyparts,nose,nose,nose,tail,tail,tail\ncoords,x,y,likelihood,x,y,likelihood\n"
     (workdir / "m1DLC.csv").write_text(pose + "".join(f"{i},1,2,0.9,3,4,0.8\n" for i in range(50)))
     (workdir / "bouts.csv").write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
     session = (
-        '{"name": "s1", "subject": "m1", "fps": 25, "pose": {"path": "m1DLC.csv"},'
+        '{"name": "s1_resident_intruder_2026-03-02", "subject": "m1", "fps": 25, "pose": {"path": "m1DLC.csv"},'
         ' "labels": [{"path": "bouts.csv", "annotator": "ada"}]}'
     )
     (workdir / "manifest.json").write_text(
@@ -108,7 +107,7 @@ def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workd
     row = next(line for line in result.output.splitlines() if "m1/s1" in line)
     assert [cell.strip() for cell in row.strip("│ ").split("│")] == [
         "labA",
-        "m1/s1",
+        "m1/s1_resident_intruder_2026-03-02",
         "dlc_csv",
         "25 (manifest)",
         "interval_csv (ada)",
@@ -122,6 +121,15 @@ def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workd
     assert isinstance(failed.exception, ManifestError)
     assert "labels run to frame 79 (0-based) but the session has 50 frames" in failed.exception.problems[0]
     assert not (workdir / "lake").exists()
+
+
+def test_output_to_a_file_or_pipe_is_not_cut_to_80_columns(monkeypatch):
+    from etholake.console import UNCUT_WIDTH, command_console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert command_console().width == UNCUT_WIDTH
+    monkeypatch.setenv("COLUMNS", "100")
+    assert command_console().width == 100
 
 
 def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):

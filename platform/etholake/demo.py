@@ -23,6 +23,7 @@ import pandas as pd
 from rich.console import Console
 
 from etholake.catalog import SessionKey
+from etholake.console import command_console
 
 SIZES: dict[str, dict[str, Any]] = {
     "tiny": {"n_labs": 3, "sessions_per_lab": 2, "minutes": 1.0, "folds": 3, "shifts": 200, "stride": 4, "curve": ()},
@@ -135,7 +136,7 @@ def run_demo(
     from etholake.jobs.nwb import export_session_to_nwb
     from etholake.jobs.train import EvaluationSettings, train_from_lake
 
-    console = console or Console()
+    console = console or command_console()
     config = SIZES[size]
     out = Path(out_dir).resolve()
     raw = out / "raw"

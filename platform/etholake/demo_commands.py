@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from etholake.console import command_console
 from etholake.demo import SIZES, run_demo
 
-console = Console()
+console = command_console()
 
 
 def demo(

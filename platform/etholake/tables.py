@@ -6,8 +6,9 @@ import enum
 import sys
 
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
+
+from etholake.console import command_console
 
 
 class OutputFormat(enum.StrEnum):
@@ -37,5 +38,6 @@ def print_frame(frame: pd.DataFrame, output: OutputFormat, *, title: str | None 
     table = Table(*[str(c) for c in frame.columns], title=title)
     for row in frame.itertuples(index=False):
         table.add_row(*[_cell(value) for value in row])
-    Console().print(table)
-    Console().print(f"{len(frame)} row(s)")
+    console = command_console()
+    console.print(table)
+    console.print(f"{len(frame)} row(s)")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from etholake.console import command_console
 from etholake.ingest.manifest import Manifest
 from etholake.ingest.preflight import SessionPlan
 from etholake.ingest.session import SessionOutcome
 
-console = Console()
+console = command_console()
 
 
 def summary_table(outcomes: list[SessionOutcome]) -> Table:

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from etholake.catalog import SessionKey
+from etholake.console import command_console
 from etholake.errors import ConfigError, EtholakeError
 from etholake.tables import OutputFormat, print_frame
 
-console = Console()
+console = command_console()
 
 
 def parse_session_key(text: str) -> SessionKey:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import typer
-from rich.console import Console
 
+from etholake.console import command_console
 from etholake.jobs.train import EvaluationSettings
 from etholake.tables import OutputFormat, print_frame
 
-console = Console()
+console = command_console()
 
 
 def _metrics_frame(metrics: dict) -> pd.DataFrame:

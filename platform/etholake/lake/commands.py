@@ -5,16 +5,16 @@ from __future__ import annotations
 import urllib.request
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from etholake.catalog import Catalog
 from etholake.catalog.migrate import current_revision, head_revision
 from etholake.config import Settings, load_settings
+from etholake.console import command_console
 from etholake.lake.gc import find_orphans, remove_orphans
 from etholake.lake.store import Lake
 
-console = Console()
+console = command_console()
 
 
 def _human_bytes(size: float) -> str:

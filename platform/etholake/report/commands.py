@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from etholake.console import command_console
 from etholake.errors import EtholakeError
 from etholake.jobs.context import JobContext
 from etholake.report.site import build_site
 
-console = Console()
+console = command_console()
 
 
 def report(
