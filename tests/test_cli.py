@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -108,7 +109,7 @@ def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workd
     assert [cell.strip() for cell in row.strip("│ ").split("│")] == [
         "labA",
         "m1/s1_resident_intruder_2026-03-02",
-        "dlc_csv",
+        "dlc_csv, 50 frames",
         "25 (manifest)",
         "interval_csv (ada)",
         "-",
@@ -121,6 +122,22 @@ def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workd
     assert isinstance(failed.exception, ManifestError)
     assert "labels run to frame 79 (0-based) but the session has 50 frames" in failed.exception.problems[0]
     assert not (workdir / "lake").exists()
+
+
+def test_ingest_check_shows_pose_and_video_frame_counts(workdir, shared_data):
+    session = {
+        "name": "pair",
+        "subject": "flies",
+        "video": {"path": str(shared_data("pose/video_sleap_nn_centered_pair_small.mp4"))},
+        "pose": {"path": str(shared_data("pose/sleap_nn_centered_pair_small.predictions.slp"))},
+    }
+    manifest = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "flies"}], "sessions": [session]}
+    (workdir / "manifest.json").write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["ingest", "--check", "manifest.json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "flies/pair" in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[2:6] == ["sleap_slp, 10 frames", "15 (video)", "-", "h264, 1100 frames"]
 
 
 def test_output_to_a_file_or_pipe_is_not_cut_to_80_columns(monkeypatch):

@@ -4,6 +4,7 @@ import warnings
 
 import pytest
 
+from etholake.errors import InputFileError
 from etholake.ingest.labels import session_frames
 from etholake.io import count_pose_frames, detect_pose_format, read_pose
 
@@ -21,6 +22,8 @@ INDEXED_FILES = [
     "pose/lp_mirror_mouse_labels_CollectedData.csv",
     "pose/sleap_deepof_single.analysis.h5",
     "pose/sleap_anipose_minimal_top_proofread.analysis.h5",
+    "pose/sleap_deepof_single.predictions.slp",
+    "pose/sleap_nn_centered_pair_small.predictions.slp",
 ]
 
 
@@ -28,7 +31,7 @@ INDEXED_FILES = [
 def test_the_index_count_equals_the_frames_of_the_read_file(shared_data, relative):
     path = shared_data(relative)
     name = detect_pose_format(path)
-    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv", "sleap_h5")
+    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv", "sleap_h5", "sleap_slp")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pose = read_pose(path, fps=30.0)
@@ -41,5 +44,19 @@ def test_unsorted_rows_count_to_the_largest_frame(tmp_path):
     assert count_pose_frames(path, "dlc_csv") == 8
 
 
+def test_an_slp_file_counts_to_its_last_frame_with_an_instance(shared_data, tmp_path):
+    import sleap_io
+
+    labels = sleap_io.load_slp(str(shared_data("pose/sleap_nn_centered_pair_small.predictions.slp")))
+    labels.labeled_frames = [lf for lf in labels.labeled_frames if 2 <= lf.frame_idx <= 6]
+    labels.save(str(tmp_path / "middle.slp"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pose = read_pose(tmp_path / "middle.slp")
+    assert count_pose_frames(tmp_path / "middle.slp", "sleap_slp") == session_frames(pose) == 7
+    with pytest.raises(InputFileError, match="holds no instances for video 1"):
+        count_pose_frames(tmp_path / "middle.slp", "sleap_slp", video=1)
+
+
 def test_formats_without_a_cheap_count_say_so(shared_data):
-    assert count_pose_frames(shared_data("pose/sleap_deepof_single.predictions.slp"), "sleap_slp") is None
+    assert count_pose_frames(shared_data("pose/sleap_anipose_minimal_points3d.h5"), "anipose_h5") is None

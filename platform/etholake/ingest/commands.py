@@ -31,6 +31,12 @@ def summary_table(outcomes: list[SessionOutcome]) -> Table:
     return table
 
 
+def _with_frames(name: str | None, frames: int | None) -> str:
+    if name is None:
+        return "-"
+    return name if frames is None else f"{name}, {frames} frames"
+
+
 def plan_table(checked: list[tuple[Manifest, list[SessionPlan]]]) -> Table:
     """One row per session of checked manifests: what its ingest will read."""
     table = Table("lab", "session", "pose", "fps", "labels", "video", "other files")
@@ -42,11 +48,11 @@ def plan_table(checked: list[tuple[Manifest, list[SessionPlan]]]) -> Table:
             table.add_row(
                 manifest.lab,
                 f"{entry.subject}/{entry.name}",
-                plan.pose_format or "-",
+                _with_frames(plan.pose_format, plan.pose_frames),
                 f"{plan.fps:g} ({plan.fps_source})" if plan.fps else "-",
                 ", ".join(f"{fmt} ({item.extra['annotator']})" for item, fmt in zip(entry.labels, plan.label_formats))
                 or "-",
-                f"{video['codec']}, {video['packet_count']} frames" if video else "-",
+                _with_frames(video["codec"], video["packet_count"]) if video else "-",
                 ", ".join(others) or "-",
             )
     return table

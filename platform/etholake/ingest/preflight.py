@@ -30,6 +30,8 @@ class SessionPlan:
     video_info: dict[str, Any] | None = None
     fps: float | None = None
     fps_source: str | None = None
+    pose_frames: int | None = None
+    """Frames the pose covers, when the check counted or read them."""
 
 
 def _format(entry: FileEntry, detect, known: Collection[str], what: str, problems: list[str], where: str) -> str | None:
@@ -102,16 +104,31 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
             f"({plan.pose_format or 'this pose format'} files do not state it)"
         )
     if entry.pose is not None and entry.labels and not problems:
-        problems += _labels_against_pose(plan, where, extent or _pose_extent(plan))
+        extent = extent or _pose_extent(plan)
+        problems += _labels_against_pose(plan, where, extent)
+    if extent is not None:
+        plan.pose_frames = extent[0]
+    elif plan.video_info is not None and plan.pose_format is not None:
+        plan.pose_frames = _counted_frames(plan)
     return plan, [name_sources(problem, files) for problem in problems]
+
+
+def _counted_frames(plan: SessionPlan) -> int | None:
+    """Frames of the session's pose file when its format can be counted without reading its values."""
+    from etholake.io import count_pose_frames
+
+    try:
+        return count_pose_frames(plan.entry.pose.path, plan.pose_format, **plan.entry.pose.options)
+    except (EtholakeError, ValueError, TypeError):
+        return None
 
 
 def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
     """Frames the session's pose covers and its frame rate (the plan's, else the one the file states).
 
-    DeepLabCut and LightningPose files are counted from their row index alone
-    when the plan knows the frame rate; other files are read (not hashed:
-    the ingest does). None if the file cannot be read: the ingest then
+    Files that :func:`etholake.io.count_pose_frames` can count are counted
+    without reading their values when the plan knows the frame rate; other
+    files are read (not hashed: the ingest does). None if the file cannot be read: the ingest then
     fails that session alone.
     """
     from etholake.ingest.labels import session_frames

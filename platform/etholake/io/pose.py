@@ -37,7 +37,7 @@ from etholake.io.leap import read_leap_h5
 from etholake.io.lightningpose import MODEL_SCORER_SUFFIX, read_lightningpose_csv
 from etholake.io.nwb_pose import read_nwb_pose
 from etholake.io.simba_input import read_simba_csv, simba_header_rows
-from etholake.io.sleap import count_sleap_h5_frames, read_sleap_h5, read_sleap_slp
+from etholake.io.sleap import count_sleap_h5_frames, count_sleap_slp_frames, read_sleap_h5, read_sleap_slp
 from etholake.schema.checks import as_string_coord
 
 PoseReader = Callable[..., xr.Dataset]
@@ -161,10 +161,10 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
         The pose file.
     format
         Its format name; DeepLabCut ``.h5`` and ``.csv``, LightningPose
-        ``.csv`` and SLEAP analysis ``.h5`` are counted without reading their
-        values.
+        ``.csv``, SLEAP analysis ``.h5`` and SLEAP ``.slp`` are counted without
+        reading their values.
     **options
-        The reader options (``key`` for ``dlc_h5``).
+        The reader options (``key`` for ``dlc_h5``, ``video`` for ``sleap_slp``).
 
     Returns
     -------
@@ -178,6 +178,8 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
         return count_dlc_csv_frames(path)
     if format == "sleap_h5":
         return count_sleap_h5_frames(path)
+    if format == "sleap_slp":
+        return count_sleap_slp_frames(path, video=options.get("video", 0))
     return None
 
 

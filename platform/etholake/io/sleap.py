@@ -221,6 +221,25 @@ def count_sleap_h5_frames(path: str | Path) -> int:
         return int(handle["tracks"].shape[dims.index("frame")])
 
 
+def count_sleap_slp_frames(path: str | Path, *, video: int = 0) -> int:
+    """Frames of ``video`` a SLEAP ``.slp`` file covers (last frame with an instance + 1), from its frames table alone.
+
+    Raises
+    ------
+    InputFileError
+        If the file is not a readable ``.slp`` file or holds no instances for ``video``.
+    """
+    path = require_readable_file(path)
+    with open_hdf5(path) as handle, wrap_errors(path, "cannot read the SLEAP frames table"):
+        if "frames" not in handle:
+            raise InputFileError(path, "has no 'frames' table, so it is not a SLEAP .slp file")
+        frames = handle["frames"][()]
+    with_instances = frames[(frames["video"] == video) & (frames["instance_id_end"] > frames["instance_id_start"])]
+    if with_instances.size == 0:
+        raise InputFileError(path, f"holds no instances for video {video}")
+    return int(with_instances["frame_idx"].max()) + 1
+
+
 def _optional(
     handle: h5py.File, name: str, target: tuple[str, ...], transposed: bool, shape: tuple[int, ...]
 ) -> np.ndarray | None:
