@@ -42,6 +42,14 @@ def test_features_are_computed_once_per_pose_and_spec(lake_with_model):
     assert other.computed and other.asset_id != again.asset_id
 
 
+def test_what_computing_features_warns_is_reported_on_the_outcome(lake_with_model, recwarn):
+    context, _, _ = lake_with_model
+    outcome = session_features(context, KEYS[0], "jaaba")
+    assert outcome.computed
+    assert outcome.notes == ("no arena bounds (arena_bounds_px): the arena features of this session are NaN",)
+    assert [str(w.message) for w in recwarn] == []
+
+
 def test_inference_publishes_annotations_bouts_and_summaries_once(lake_with_model):
     context, lake, model_asset = lake_with_model
     outcome = session_inference(context, KEYS[2], "contact")

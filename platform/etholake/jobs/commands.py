@@ -40,18 +40,20 @@ def features(
 
     keys = [parse_session_key(s) for s in session] or None
     outcomes = features_flow(spec=spec, sessions=keys, lab=lab, show_progress=progress)
-    table = Table("session", "features asset", "status", "frames", "frames/s")
+    table = Table("session", "features asset", "status", "frames", "frames/s", "notes")
     for outcome in outcomes:
         rate = f"{outcome.frames / outcome.seconds:,.0f}" if outcome.computed and outcome.seconds else ""
         status = "computed" if outcome.computed else "up to date"
-        table.add_row(str(outcome.session), outcome.asset_id, status, f"{outcome.frames:,}", rate)
+        table.add_row(
+            str(outcome.session), outcome.asset_id, status, f"{outcome.frames:,}", rate, "; ".join(outcome.notes)
+        )
     console.print(table)
     computed = sum(o.computed for o in outcomes)
     console.print(f"{len(outcomes)} session(s): {computed} computed, {len(outcomes) - computed} already up to date")
 
 
 def _inference_table(outcomes) -> Table:
-    table = Table("session", "model", "annotations asset", "status", "frames", "bouts")
+    table = Table("session", "model", "annotations asset", "status", "frames", "bouts", "notes")
     for outcome in outcomes:
         status = "annotated" if outcome.computed else "up to date"
         if outcome.features_computed:
@@ -63,6 +65,7 @@ def _inference_table(outcomes) -> Table:
             status,
             f"{outcome.frames:,}",
             str(outcome.bouts),
+            "; ".join(outcome.notes),
         )
     return table
 

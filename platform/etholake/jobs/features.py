@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ class FeaturesOutcome:
     computed: bool
     frames: int
     seconds: float
+    notes: tuple[str, ...] = ()
+    """What computing the features warned about (keypoints missing for a role, no arena bounds, ...)."""
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,21 @@ def features_target(catalog: Catalog, user: str, key: SessionKey, spec: Any) -> 
     return FeaturesTarget(key, feature_set, require_asset(catalog, user, key, "pose"))
 
 
-def compute_target_features(context: JobContext, target: FeaturesTarget) -> xr.Dataset:
-    """The target's features, lazily (dask-backed, chunked like the stored pose)."""
+def compute_target_features(context: JobContext, target: FeaturesTarget) -> tuple[xr.Dataset, tuple[str, ...]]:
+    """The target's features, lazily (dask-backed, chunked like the stored pose), and what building them warned.
+
+    Returns
+    -------
+    (xarray.Dataset, tuple of str)
+        The features and the distinct warning messages (a role whose
+        keypoints the pose lacks, say), for the job's outcome to report.
+    """
     from etholake.features import compute_features
 
-    return compute_features(open_dataset(context, target.pose_asset), target.feature_set)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        features = compute_features(open_dataset(context, target.pose_asset), target.feature_set)
+    return features, tuple(dict.fromkeys(str(warning.message) for warning in caught))
 
 
 def publish_features(
@@ -137,8 +150,9 @@ def session_features(context: JobContext, key: SessionKey, spec: str | dict[str,
         target = features_target(catalog, context.user, key, spec)
         existing = catalog.asset_by_key(context.user, target.unique_key)
         if existing is None:
-            features = compute_target_features(context, target)
+            features, notes = compute_target_features(context, target)
             existing, computed, _ = publish_features(context, catalog, target, features)
             if computed:
-                return FeaturesOutcome(key, existing.id, True, features.sizes["time"], time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                return FeaturesOutcome(key, existing.id, True, features.sizes["time"], seconds, notes)
     return FeaturesOutcome(key, existing.id, False, int(existing.params["frames"]), 0.0)

@@ -40,6 +40,8 @@ class InferenceOutcome:
     frames: int
     bouts: int
     seconds: float
+    notes: tuple[str, ...] = ()
+    """What computing the session's features warned about, when this run computed them."""
 
 
 def _existing_outcome(key: SessionKey, model: dict, bouts: AssetRecord, started: float) -> InferenceOutcome:
@@ -88,10 +90,10 @@ def session_inference(
         bundle, model = load_registered_model(lake, catalog, context.user, model_name, model_version)
         pose = require_asset(catalog, context.user, key, "pose")
         features_asset = catalog.asset_by_key(context.user, features_key(pose.id, model["feature_set_hash"]))
-        probability, features_computed = None, False
+        probability, features_computed, notes = None, False, ()
         if features_asset is None:
             target = features_target(catalog, context.user, key, catalog.feature_set(model["feature_set_hash"])["spec"])
-            features = compute_target_features(context, target)
+            features, notes = compute_target_features(context, target)
             features_asset, features_computed, (probability,) = publish_features(
                 context, catalog, target, features, [lazy_probability(bundle, features)]
             )
@@ -163,4 +165,5 @@ def session_inference(
         int(annotations.sizes["time"]),
         len(bouts),
         time.perf_counter() - started,
+        notes,
     )

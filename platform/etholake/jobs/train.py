@@ -15,6 +15,7 @@ import hashlib
 import json
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,6 +115,8 @@ def assemble_training_data(
     with context.catalog() as catalog:
         for key, label_assets in sorted(labelled.items()):
             outcome = session_features(context, key, features_spec.content)
+            for note in outcome.notes:
+                warnings.warn(f"{key}: {note}", stacklevel=2)
             features = open_dataset(context, catalog.asset(context.user, outcome.asset_id)).load()
             labels = [open_dataset(context, asset).load() for asset in label_assets.values()]
             sessions.append(SessionData(str(key), features, labels, subject=f"{key.lab}/{key.subject}", lab=key.lab))
