@@ -74,8 +74,11 @@ def test_remote_files_are_ingested_recorded_by_url_and_the_copies_removed(bucket
         (outcome,) = ingest_flow(manifest, lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
         assert outcome.error is None and set(outcome.created) == {"video", "pose", "labels:alice:interval_csv"}
         assert list(staging_parent.iterdir()) == []
-        (again,) = ingest_flow(manifest, lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
+        with pytest.MonkeyPatch.context() as no_copies:
+            no_copies.setattr(Staging, "fetch", lambda self, url: pytest.fail(f"{url} was copied again"))
+            (again,) = ingest_flow(manifest, lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
     assert again.status == "unchanged"
+    assert again.reused == outcome.created
     with Catalog(catalog_url) as catalog:
         (pose,) = catalog.assets("alice", kind="pose")
         (video,) = catalog.assets("alice", kind="video")
@@ -90,6 +93,23 @@ def test_remote_files_are_ingested_recorded_by_url_and_the_copies_removed(bucket
     assert video.params["video_uri"] == f"s3://{name}/data/m1.mp4"
     copied = ("m1.mp4", "m1DLC_resnet50.csv", "bouts.csv")
     assert list(session["extra"]["ingest_files"]) == [f"s3://{name}/data/{f}" for f in copied]
+
+
+def test_a_changed_remote_file_is_copied_again_and_makes_a_new_version(bucket, tmp_path, flow_env):
+    from etholake.flows.ingest import ingest_flow
+
+    name, fs = bucket
+    places = {"lake": str(tmp_path / "lake"), "catalog": f"sqlite:///{tmp_path / 'catalog.sqlite'}"}
+    manifest = write_manifest(tmp_path, name)
+    (first,) = ingest_flow(manifest, actor="alice", show_progress=False, **places)
+    write_dlc_csv(tmp_path / "changed.csv", N_FRAMES, seed=5)
+    fs.put(str(tmp_path / "changed.csv"), f"{name}/data/m1DLC_resnet50.csv")
+    (changed,) = ingest_flow(manifest, actor="alice", show_progress=False, **places)
+    assert changed.status == "ingested" and set(changed.created) == {"pose"}
+    assert changed.reused == {
+        "video": first.created["video"],
+        "labels:alice:interval_csv": first.created["labels:alice:interval_csv"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -40,14 +40,20 @@ def planned(tmp_path, session, staging=None):
 
 
 def ingester(tmp_path, manifest, plans):
-    """Register the manifest in a new SQLite catalog; return its URL and a function ingesting the session."""
+    """Register the manifest in a new SQLite catalog; return its URL and a function checking and ingesting the session.
+
+    Each call plans the session again, as each run of the flow does, so the
+    file stamps it records are those of the files as they are then.
+    """
     catalog_url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
     with Catalog(catalog_url) as catalog:
         register_manifest(catalog, "alice", manifest, plans)
 
     def ingest():
+        (plan,), problems = plan_manifest(manifest)
+        assert problems == []
         return ingest_session(
-            plans[0], lake_url=str(tmp_path / "lake"), storage_options={}, catalog_url=catalog_url, user="alice"
+            plan, lake_url=str(tmp_path / "lake"), storage_options={}, catalog_url=catalog_url, user="alice"
         )
 
     return catalog_url, ingest

@@ -38,8 +38,18 @@ def rat_manifest(tmp_path, shared_data):
     return path
 
 
-def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest, tmp_path, flow_env):
+def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest, tmp_path, flow_env, monkeypatch):
+    import etholake.flows.ingest as flow_module
     from etholake.flows.ingest import ingest_flow
+
+    fanned_out = []
+    original_fan_out = flow_module.fan_out
+
+    def recording_fan_out(function, calls, *args, **kwargs):
+        fanned_out.append(len(calls))
+        return original_fan_out(function, calls, *args, **kwargs)
+
+    monkeypatch.setattr(flow_module, "fan_out", recording_fan_out)
 
     lake_url, catalog_url = str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}"
     outcomes = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
@@ -58,6 +68,13 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
         first_count = len(catalog.assets("alice"))
         again = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
         assert all(o.status == "unchanged" for o in again)
+        assert [o.reused for o in again] == [o.created for o in outcomes]
+        assert [o.notes for o in again] == [o.notes for o in outcomes]
+        rehashed = ingest_flow(
+            str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False, rehash=True
+        )
+        assert all(o.status == "unchanged" for o in rehashed)
+        assert fanned_out == [16, 0, 16], "the second run left every session out unread; --rehash hashed them all"
         assert len(catalog.assets("alice")) == first_count
         assert find_orphans(open_lake(lake_url), catalog) == []
 

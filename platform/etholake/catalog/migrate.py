@@ -14,6 +14,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from etholake.catalog.engine import create_catalog_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ADVISORY_LOCK_KEY = 0x6574686F  # "etho"
@@ -48,3 +52,25 @@ def upgrade(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         if current_revision(connection) != head:
             command.upgrade(alembic_config(connection), "head")
+
+
+def is_current(url: str) -> bool:
+    """Whether a catalog with the newest schema exists at ``url``, found without creating or changing anything.
+
+    False for a SQLite file that does not exist, an empty or older database,
+    or a server that cannot be reached.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+        return False
+    engine = create_catalog_engine(url)
+    try:
+        with engine.connect() as connection:
+            return current_revision(connection) == head_revision()
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()

@@ -66,6 +66,12 @@ def ingest(
     check: bool = typer.Option(
         False, "--check", help="Only check the manifests: list every problem, or what each session will read."
     ),
+    rehash: bool = typer.Option(
+        False,
+        "--rehash",
+        help="Hash every file, even of sessions whose files keep the size and modification time (or ETag) "
+        "of their last ingest, which are otherwise left out unread.",
+    ),
 ) -> None:
     """Validate manifests, then ingest their videos, pose files, labels and neural data into the lake."""
     if check:
@@ -76,7 +82,9 @@ def ingest(
     quiet_prefect()
     from etholake.flows.ingest import ingest_flow
 
-    outcomes = ingest_flow([str(m) for m in manifest], lake=lake, catalog=catalog, show_progress=progress)
+    outcomes = ingest_flow(
+        [str(m) for m in manifest], lake=lake, catalog=catalog, show_progress=progress, rehash=rehash
+    )
     console.print(summary_table(outcomes))
     created = sum(len(o.created) for o in outcomes)
     failed = [o for o in outcomes if o.error]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etholake.catalog import SessionKey
 from etholake.config import Settings
 from etholake.errors import EtholakeError
 from etholake.ingest.manifest import FileEntry, Manifest, ManifestError, SessionEntry, load_manifest, session_files
 from etholake.ingest.staging import Staging, name_sources, stage_session, staging_folder
+from etholake.ingest.stamps import Stamp, entry_digest, local_stamp
 
 FORMATS_STATING_FPS = ("sleap_slp", "nwb")
 """Pose formats whose files may state the frame rate (read when neither the manifest nor a video gives it)."""
@@ -32,6 +34,12 @@ class SessionPlan:
     fps_source: str | None = None
     pose_frames: int | None = None
     """Frames the pose covers, when the check counted or read them."""
+    file_stamps: dict[str, Stamp | None] = field(default_factory=dict)
+    """Each file's stamp by origin, taken before it is read (:mod:`etholake.ingest.stamps`)."""
+    entry_digest: str | None = None
+    """Hash of the session's manifest entry (:func:`etholake.ingest.stamps.entry_digest`)."""
+    unchanged: bool = False
+    """Whether the session was left out: its entry and file stamps are those of its last ingest."""
 
 
 def _format(entry: FileEntry, detect, known: Collection[str], what: str, problems: list[str], where: str) -> str | None:
@@ -106,11 +114,28 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
     if entry.pose is not None and entry.labels and not problems:
         extent = extent or _pose_extent(plan)
         problems += _labels_against_pose(plan, where, extent)
+    plan.file_stamps = _file_stamps(files, staging)
     if extent is not None:
         plan.pose_frames = extent[0]
     elif plan.video_info is not None and plan.pose_format is not None:
         plan.pose_frames = _counted_frames(plan)
     return plan, [name_sources(problem, files) for problem in problems]
+
+
+def _file_stamps(files: list[FileEntry], staging: Staging | None) -> dict[str, Stamp | None]:
+    """Each file's stamp by origin: a copied file's was taken before its copy; None for a file not found."""
+    stamps: dict[str, Stamp | None] = {}
+    for item in files:
+        if item.source is not None:
+            stamps[item.origin] = staging.stamps.get(item.source) if staging is not None else None
+        elif item.is_remote:
+            stamps[item.origin] = None
+        else:
+            try:
+                stamps[item.origin] = local_stamp(item.path)
+            except OSError:
+                stamps[item.origin] = None
+    return stamps
 
 
 def _counted_frames(plan: SessionPlan) -> int | None:
@@ -167,7 +192,11 @@ def _labels_against_pose(plan: SessionPlan, where: str, extent: tuple[int, float
 
 
 def plan_manifest(
-    manifest: Manifest, *, staging: Staging | None = None, show_progress: bool = False
+    manifest: Manifest,
+    *,
+    staging: Staging | None = None,
+    show_progress: bool = False,
+    unchanged: Collection[SessionKey] = (),
 ) -> tuple[list[SessionPlan], list[str]]:
     """Plan every session of ``manifest``; return the plans and every problem found.
 
@@ -181,16 +210,27 @@ def plan_manifest(
     show_progress
         Show a bar over the sessions (copying remote files, probing videos
         and reading label files take a while for large manifests).
+    unchanged
+        Sessions to leave out (:func:`etholake.ingest.stamps.unchanged_sessions`):
+        their plans say ``unchanged``, and their files are neither copied nor read.
     """
     from etholake.progress import progress_bar
 
+    def left_out(entry: SessionEntry) -> bool:
+        return SessionKey(manifest.lab, entry.subject, entry.name) in unchanged
+
+    checked = [entry for entry in manifest.sessions if not left_out(entry)]
     if staging is not None:
-        remote = [f.path for entry in manifest.sessions for f in session_files(entry) if f.is_remote]
+        remote = [f.path for entry in checked for f in session_files(entry) if f.is_remote]
         staging.fetch_all(remote, show_progress=show_progress)
     plans, problems = [], []
-    with progress_bar("check", len(manifest.sessions), enabled=show_progress) as advance:
+    with progress_bar("check", len(checked), enabled=show_progress and bool(checked)) as advance:
         for entry in manifest.sessions:
+            if left_out(entry):
+                plans.append(SessionPlan(lab=manifest.lab, entry=entry, unchanged=True))
+                continue
             plan, found = plan_session(manifest.lab, entry, staging)
+            plan.entry_digest = entry_digest(manifest, entry)
             plans.append(plan)
             problems += found
             advance()
@@ -199,7 +239,11 @@ def plan_manifest(
 
 @contextmanager
 def checked_manifests(
-    paths: Sequence[str], settings: Settings, *, show_progress: bool = False
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    show_progress: bool = False,
+    unchanged: Callable[[Manifest], Collection[SessionKey]] | None = None,
 ) -> Iterator[list[tuple[Manifest, list[SessionPlan]]]]:
     """Load and check manifests, their remote files copied to a staging folder that lives until the block ends.
 
@@ -211,6 +255,8 @@ def checked_manifests(
         Where remote files are staged and how they are reached.
     show_progress
         Show bars over the copies and the sessions.
+    unchanged
+        Given a manifest, the sessions to leave out unchecked (see :func:`plan_manifest`).
 
     Yields
     ------
@@ -227,7 +273,8 @@ def checked_manifests(
     with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
         checked, found = [], {}
         for manifest in manifests:
-            plans, problems = plan_manifest(manifest, staging=staging, show_progress=show_progress)
+            left_out = unchanged(manifest) if unchanged is not None else ()
+            plans, problems = plan_manifest(manifest, staging=staging, show_progress=show_progress, unchanged=left_out)
             checked.append((manifest, plans))
             if problems:
                 found[manifest.source] = problems

@@ -8,11 +8,16 @@ from etholake.ingest.preflight import SessionPlan
 
 
 def register_manifest(catalog: Catalog, actor: str, manifest: Manifest, plans: list[SessionPlan]) -> None:
-    """Create (or update) the lab, subjects and sessions of ``manifest`` in ``catalog``."""
+    """Create (or update) the lab, subjects and sessions of ``manifest`` in ``catalog``.
+
+    Sessions left out as unchanged keep their records.
+    """
     catalog.create_lab(actor, manifest.lab)
     for name, metadata in manifest.subjects.items():
         catalog.register_subject(actor, manifest.lab, name, **metadata)
     for plan in plans:
+        if plan.unchanged:
+            continue
         entry = plan.entry
         metadata = entry.metadata
         arena = metadata.get("arena") or {}

@@ -6,9 +6,11 @@ fails, or a write that fails, leaves the session as it was. Re-ingesting an
 unchanged file (same sha256) creates nothing; a changed file creates a new
 asset version whose parent is the previous one.
 
-The files are hashed in a background thread. When each file's size and
-modification time are those recorded at the last ingest, the hashes are
-awaited first, so an unchanged session is skipped without reading it;
+The ingest flow leaves out a session whose manifest entry and file stamps
+(size and modification time, or a remote file's ETag) are those recorded at
+its last ingest (:mod:`etholake.ingest.stamps`). Otherwise the files are
+hashed in a background thread. When their stamps are those recorded, the
+hashes are awaited first, so an unchanged session is skipped without reading it;
 otherwise the files are read while they are hashed, and the recipe is
 compared once both are done. Which of the two orders runs only changes how
 long an ingest takes, never what it creates.
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -319,7 +320,8 @@ def ingest_session(
     digests = start_file_hashes(plan)
     with Catalog(catalog_url, migrate_schema=False) as catalog:
         extra = dict(catalog.session(user, key)["extra"] or {})
-        if extra.get("ingest_files") == file_stats(plan) and _unchanged(catalog, user, plan, digests, extra, outcome):
+        if extra.get("ingest_files") == plan.file_stamps and _unchanged(catalog, user, plan, digests, extra, outcome):
+            catalog.register_session(user, key, extra={**extra, "ingest_entry": plan.entry_digest})
             return outcome
         try:
             pending, qc = _gather(plan, digests, outcome)
@@ -327,13 +329,15 @@ def ingest_session(
             outcome.error = name_sources(str(error), session_files(plan.entry))
             return outcome
         if _unchanged(catalog, user, plan, digests, extra, outcome):
-            catalog.register_session(user, key, extra={**extra, "ingest_files": file_stats(plan)})
+            recorded = {"ingest_files": plan.file_stamps, "ingest_entry": plan.entry_digest}
+            catalog.register_session(user, key, extra={**extra, **recorded})
             return outcome
         _publish_pending(lake, catalog, user, key, pending, outcome)
         if qc:
             extra["qc"] = {**qc, "notes": outcome.notes}
         extra["ingest_recipe"] = session_recipe(plan, digests)
-        extra["ingest_files"] = file_stats(plan)
+        extra["ingest_files"] = plan.file_stamps
+        extra["ingest_entry"] = plan.entry_digest
         catalog.register_session(user, key, extra=extra)
     return outcome
 
@@ -344,27 +348,27 @@ def _unchanged(
     """Whether the session's recipe is the one recorded at its last ingest; if so, fill ``outcome`` with what exists."""
     if extra.get("ingest_recipe") != session_recipe(plan, digests):
         return False
-    outcome.reused = {
-        a.params.get("identity", a.kind): a.id
-        for a in catalog.assets(user, session=outcome.session)
-        if a.kind in INGESTED_KINDS
-    }
-    outcome.notes = list(extra.get("qc", {}).get("notes", []))
+    fill_unchanged(catalog, user, extra, outcome)
     return True
+
+
+def fill_unchanged(catalog: Catalog, user: str, extra: dict[str, Any], outcome: SessionOutcome) -> None:
+    """Fill the ``outcome`` of a session that needs nothing new: its ingested assets, its last ingest's notes."""
+    outcome.reused = {}
+    for asset in catalog.assets(user, session=outcome.session):
+        if asset.kind in INGESTED_KINDS:
+            outcome.reused.setdefault(_label(asset.kind, asset.params.get("identity", asset.kind)), asset.id)
+    outcome.notes = list(extra.get("qc", {}).get("notes", []))
+
+
+def _label(kind: str, identity: str) -> str:
+    """How an outcome names an asset: its identity, prefixed by its kind for labels and neural data."""
+    return identity if identity in (kind, "video_file") else f"{kind}:{identity}"
 
 
 def start_file_hashes(plan: SessionPlan) -> FileDigests:
     """Start hashing every file the session reads, each file once, in reading order (video first)."""
     return {item.path: start_sha256(item.path) for item in session_files(plan.entry)}
-
-
-def file_stats(plan: SessionPlan) -> dict[str, list[int]]:
-    """Size and modification time (ns) of every file the session reads, by path."""
-    stats = {}
-    for item in session_files(plan.entry):
-        found = os.stat(item.path)
-        stats[item.origin] = [found.st_size, found.st_mtime_ns]
-    return stats
 
 
 def session_recipe(plan: SessionPlan, digests: FileDigests) -> str:

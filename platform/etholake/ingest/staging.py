@@ -26,6 +26,7 @@ from dask.utils import format_bytes
 
 from etholake.errors import ConfigError
 from etholake.ingest.manifest import FileEntry, SessionEntry
+from etholake.ingest.stamps import Stamp, remote_stamp
 
 FILES_AT_ONCE = 4
 
@@ -51,6 +52,8 @@ class Staging:
     filesystem_options: Callable[[str], dict[str, Any]] = no_options
     copied: dict[str, Path] = field(default_factory=dict)
     failed: dict[str, Exception] = field(default_factory=dict)
+    stamps: dict[str, Stamp | None] = field(default_factory=dict)
+    """Each copied URL's stamp (:func:`etholake.ingest.stamps.remote_stamp`), taken before the copy."""
 
     def fetch_all(self, urls: Sequence[str], *, show_progress: bool = False) -> None:
         """Copy every URL not copied yet, ``FILES_AT_ONCE`` at a time; :meth:`fetch` then returns each copy.
@@ -105,6 +108,7 @@ class Staging:
                 )
             name = PurePosixPath(urllib.parse.urlparse(url).path).name or "file"
             target = Path(tempfile.mkdtemp(dir=self.folder)) / name
+            self.stamps[url] = remote_stamp(found)
             fs.get_file(remote, str(target))
             self.copied[url] = target
         return self.copied[url]

@@ -1,0 +1,121 @@
+"""Telling, without reading any file, that a session is the one ingested last time.
+
+A file's *stamp* is what its filesystem says about it without reading it: size
+and modification time (ns) for a local file; size, ETag and modification time
+for a remote one (an S3 ETag changes with the content). A session whose
+manifest entry and file stamps are those recorded at its last ingest is left
+out of the next run: its remote files are not copied and nothing is hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import fsspec
+
+from etholake.catalog import Catalog, SessionKey
+from etholake.errors import NotFoundError
+from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry, session_files
+
+REMOTE_AT_ONCE = 16
+
+Stamp = list[Any]
+
+
+def local_stamp(path: str) -> Stamp:
+    """Size and modification time (ns) of a local file."""
+    found = os.stat(path)
+    return [found.st_size, found.st_mtime_ns]
+
+
+def remote_stamp(info: dict[str, Any]) -> Stamp | None:
+    """Size, ETag and modification time from a remote file's fsspec ``info``; None if it has neither ETag nor time."""
+    etag = info.get("ETag") or info.get("etag") or ""
+    modified = next(
+        (info[key] for key in ("LastModified", "last_modified", "updated", "mtime", "modified") if info.get(key)), ""
+    )
+    if not etag and not modified:
+        return None
+    return [info.get("size"), str(etag), str(modified)]
+
+
+def entry_digest(manifest: Manifest, entry: SessionEntry) -> str:
+    """Hash of everything the manifest says about one session (files by origin, formats, options, metadata)."""
+    document = {
+        "lab": manifest.lab,
+        "license": manifest.license,
+        "visibility": manifest.visibility,
+        "subject": [entry.subject, manifest.subjects.get(entry.subject)],
+        "session": [entry.name, entry.metadata],
+        "files": [[f.origin, f.format, f.options, f.extra] for f in session_files(entry)],
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _stamps_of_urls(
+    urls: Iterable[str], filesystem_options: Callable[[str], dict[str, Any]]
+) -> dict[str, Stamp | None]:
+    """Each URL's stamp, several asked at once; None for a URL that cannot be asked (the check will say why)."""
+
+    def ask(url: str) -> Stamp | None:
+        try:
+            fs, remote = fsspec.core.url_to_fs(url, **filesystem_options(url))
+            return remote_stamp(fs.info(remote))
+        except Exception:  # each filesystem raises its own types; the check copies the file and names the problem
+            return None
+
+    todo = list(dict.fromkeys(urls))
+    with ThreadPoolExecutor(max_workers=REMOTE_AT_ONCE, thread_name_prefix="etholake-stamps") as pool:
+        return dict(zip(todo, pool.map(ask, todo)))
+
+
+def _stamp(item: FileEntry, remote: dict[str, Stamp | None]) -> Stamp | None:
+    if item.is_remote:
+        return remote.get(item.path)
+    try:
+        return local_stamp(item.path)
+    except OSError:
+        return None
+
+
+def unchanged_sessions(
+    catalog: Catalog, actor: str, manifest: Manifest, filesystem_options: Callable[[str], dict[str, Any]]
+) -> set[SessionKey]:
+    """Sessions of ``manifest`` whose entry and file stamps are the ones recorded at their last ingest.
+
+    Parameters
+    ----------
+    catalog, actor
+        Where the last ingest is recorded (each session's ``extra``), and who asks.
+    manifest
+        The manifest about to be ingested.
+    filesystem_options
+        fsspec options for a URL (remote files are asked for their stamps, 16 at a time).
+
+    Returns
+    -------
+    set of SessionKey
+        Sessions that can be left out: a session is never in it if a file of
+        it has no stamp (missing, unreachable, or a store that gives no ETag
+        or time).
+    """
+    urls = [f.path for entry in manifest.sessions for f in session_files(entry) if f.is_remote]
+    remote = _stamps_of_urls(urls, filesystem_options)
+    unchanged = set()
+    for entry in manifest.sessions:
+        key = SessionKey(manifest.lab, entry.subject, entry.name)
+        try:
+            recorded = catalog.session(actor, key)["extra"] or {}
+        except NotFoundError:
+            continue
+        if recorded.get("ingest_entry") != entry_digest(manifest, entry):
+            continue
+        stamps = {f.origin: _stamp(f, remote) for f in session_files(entry)}
+        if None not in stamps.values() and recorded.get("ingest_files") == stamps:
+            unchanged.add(key)
+    return unchanged

@@ -1,0 +1,101 @@
+"""Leaving out sessions whose manifest entry and file stamps are those of their last ingest."""
+
+import json
+import os
+
+import pytest
+from test_session_order import ingester, planned, write_dlc_csv
+
+from etholake.catalog import Catalog, SessionKey
+from etholake.config import load_settings
+from etholake.ingest import load_manifest
+from etholake.ingest.session import SessionOutcome, fill_unchanged
+from etholake.ingest.stamps import remote_stamp, unchanged_sessions
+
+KEY = SessionKey("labA", "m1", "s1")
+
+
+@pytest.mark.parametrize(
+    ("info", "stamp"),
+    [
+        (
+            {"size": 5, "ETag": '"abc"', "LastModified": "2026-01-02 03:04:05+00:00"},
+            [5, '"abc"', "2026-01-02 03:04:05+00:00"],
+        ),
+        ({"size": 5, "etag": "CJ3", "updated": "2026-01-02T03:04:05Z"}, [5, "CJ3", "2026-01-02T03:04:05Z"]),
+        ({"size": 5, "mtime": 1700000000.5}, [5, "", "1700000000.5"]),
+        ({"size": 5, "type": "file", "url": "https://example.org/a.csv"}, None),
+    ],
+)
+def test_a_remote_stamp_needs_an_etag_or_a_time(info, stamp):
+    assert remote_stamp(info) == stamp
+
+
+@pytest.fixture
+def ingested(tmp_path):
+    """A one-session manifest over a local DeepLabCut file and labels, ingested once; its path, files and catalog."""
+    pose, labels = tmp_path / "m1DLC_resnet50.csv", tmp_path / "bouts.csv"
+    write_dlc_csv(pose, 200, seed=0)
+    labels.write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "fps": 30,
+        "pose": {"path": str(pose)},
+        "labels": [{"path": str(labels), "annotator": "ada"}],
+    }
+    manifest, plans, problems = planned(tmp_path, session)
+    assert problems == []
+    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    first = ingest()
+    assert first.status == "ingested"
+    return tmp_path / "manifest.json", session, catalog_url, ingest, first
+
+
+def left_out(manifest_path, catalog_url):
+    with Catalog(catalog_url) as catalog:
+        return unchanged_sessions(catalog, "alice", load_manifest(manifest_path), load_settings().filesystem_options)
+
+
+def test_an_ingested_session_is_left_out_until_a_file_or_its_entry_changes(ingested, tmp_path):
+    manifest_path, session, catalog_url, _, _ = ingested
+    assert left_out(manifest_path, catalog_url) == {KEY}
+    pose = tmp_path / "m1DLC_resnet50.csv"
+    found = pose.stat()
+    os.utime(pose, ns=(found.st_atime_ns, found.st_mtime_ns + 10**9))
+    assert left_out(manifest_path, catalog_url) == set(), "a touched file is hashed again"
+    os.utime(pose, ns=(found.st_atime_ns, found.st_mtime_ns))
+    assert left_out(manifest_path, catalog_url) == {KEY}
+    for changed in ({"fps": 25}, {"labels": [{**session["labels"][0], "annotator": "ben"}]}):
+        document = json.loads(manifest_path.read_text())
+        document["sessions"][0] = {**session, **changed}
+        manifest_path.write_text(json.dumps(document))
+        assert left_out(manifest_path, catalog_url) == set(), f"{changed} is a new entry"
+    (tmp_path / "bouts.csv").unlink()
+    document["sessions"][0] = session
+    manifest_path.write_text(json.dumps(document))
+    assert left_out(manifest_path, catalog_url) == set(), "a missing file is for the check to report"
+
+
+def test_a_session_not_in_the_catalog_is_not_left_out(ingested):
+    manifest_path, _, catalog_url, _, _ = ingested
+    document = json.loads(manifest_path.read_text())
+    document["sessions"][0]["name"] = "s2"
+    manifest_path.write_text(json.dumps(document))
+    assert left_out(manifest_path, catalog_url) == set()
+
+
+def test_a_left_out_session_reports_its_newest_assets_named_as_when_created(ingested, tmp_path):
+    manifest_path, _, catalog_url, ingest, first = ingested
+    write_dlc_csv(tmp_path / "m1DLC_resnet50.csv", 200, seed=1)
+    changed = ingest()
+    assert set(changed.created) == {"pose"}
+    assert left_out(manifest_path, catalog_url) == {KEY}
+    outcome = SessionOutcome(KEY)
+    with Catalog(catalog_url) as catalog:
+        fill_unchanged(catalog, "alice", catalog.session("alice", KEY)["extra"], outcome)
+    assert outcome.status == "unchanged"
+    assert outcome.reused == {
+        "pose": changed.created["pose"],
+        "labels:ada:interval_csv": first.created["labels:ada:interval_csv"],
+    }
