@@ -153,8 +153,8 @@ def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
 
     Files that :func:`etholake.io.count_pose_frames` can count are counted
     without reading their values when the plan knows the frame rate; other
-    files are read (not hashed: the ingest does). None if the file cannot be read: the ingest then
-    fails that session alone.
+    files are read (not hashed: the ingest does). None if the file cannot be
+    read: the ingest then fails that session alone.
     """
     from etholake.ingest.labels import session_frames
     from etholake.io import count_pose_frames, read_pose

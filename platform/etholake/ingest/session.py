@@ -363,7 +363,7 @@ def fill_unchanged(catalog: Catalog, user: str, extra: dict[str, Any], outcome: 
 
 def _label(kind: str, identity: str) -> str:
     """How an outcome names an asset: its identity, prefixed by its kind for labels and neural data."""
-    return identity if identity in (kind, "video_file") else f"{kind}:{identity}"
+    return identity if identity == kind else f"{kind}:{identity}"
 
 
 def start_file_hashes(plan: SessionPlan) -> FileDigests:
