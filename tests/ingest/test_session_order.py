@@ -172,9 +172,10 @@ def test_a_rig_calibration_is_ingested_with_the_3d_pose_and_checked_first(tmp_pa
     assert asset.source_sha256 == stored.attrs["source_sha256"]
 
 
-def test_a_write_failing_midway_leaves_the_session_as_it_was(tmp_path, monkeypatch):
+def pose_with_labels(tmp_path, annotator: str, n_frames: int = 500):
+    """A checked session of a DeepLabCut file and labels by ``annotator``: its entry, catalog URL and ingester."""
     pose = tmp_path / "m1DLC_resnet50.csv"
-    write_dlc_csv(pose, 500, seed=0)
+    write_dlc_csv(pose, n_frames, seed=0)
     labels = tmp_path / "bouts.csv"
     labels.write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
     session = {
@@ -182,11 +183,15 @@ def test_a_write_failing_midway_leaves_the_session_as_it_was(tmp_path, monkeypat
         "subject": "m1",
         "fps": 30,
         "pose": {"path": str(pose)},
-        "labels": [{"path": str(labels), "annotator": "alice"}],
+        "labels": [{"path": str(labels), "annotator": annotator}],
     }
     manifest, plans, problems = planned(tmp_path, session)
     assert problems == []
-    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    return session, *ingester(tmp_path, manifest, plans)
+
+
+def test_a_write_failing_midway_leaves_the_session_as_it_was(tmp_path, monkeypatch):
+    _, catalog_url, ingest = pose_with_labels(tmp_path, "alice")
     original = session_module.stage_dataset
 
     def failing_on_labels(lake, dataset, **asset):

@@ -4,7 +4,7 @@ import json
 import os
 
 import pytest
-from test_session_order import ingester, planned, write_dlc_csv
+from test_session_order import pose_with_labels, write_dlc_csv
 
 from etholake.catalog import Catalog, SessionKey
 from etholake.config import load_settings
@@ -33,20 +33,8 @@ def test_a_remote_stamp_needs_an_etag_or_a_time(info, stamp):
 
 @pytest.fixture
 def ingested(tmp_path):
-    """A one-session manifest over a local DeepLabCut file and labels, ingested once; its path, files and catalog."""
-    pose, labels = tmp_path / "m1DLC_resnet50.csv", tmp_path / "bouts.csv"
-    write_dlc_csv(pose, 200, seed=0)
-    labels.write_text("behavior,start_frame,stop_frame\ngroom,10,19\n")
-    session = {
-        "name": "s1",
-        "subject": "m1",
-        "fps": 30,
-        "pose": {"path": str(pose)},
-        "labels": [{"path": str(labels), "annotator": "ada"}],
-    }
-    manifest, plans, problems = planned(tmp_path, session)
-    assert problems == []
-    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    """A one-session manifest over a local DeepLabCut file and labels, ingested once."""
+    session, catalog_url, ingest = pose_with_labels(tmp_path, "ada", n_frames=200)
     first = ingest()
     assert first.status == "ingested"
     return tmp_path / "manifest.json", session, catalog_url, ingest, first
