@@ -140,6 +140,20 @@ def test_ingest_check_shows_pose_and_video_frame_counts(workdir, shared_data):
     assert cells[2:6] == ["sleap_slp, 10 frames", "15 (video)", "-", "h264, 1100 frames"]
 
 
+def test_prefect_services_do_not_report_their_shutdown_progress(caplog):
+    import logging
+
+    from etholake.flowrun import quiet_prefect
+
+    quiet_prefect()
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("EventsWorker").warning("Still processing items: 3 items remaining...")
+        logging.getLogger("EventsWorker").warning("Service 'EventsWorker' queue is full (9 items), dropping item")
+    assert [record.getMessage() for record in caplog.records] == [
+        "Service 'EventsWorker' queue is full (9 items), dropping item"
+    ]
+
+
 def test_output_to_a_file_or_pipe_is_not_cut_to_80_columns(monkeypatch):
     from etholake.console import UNCUT_WIDTH, command_console
 

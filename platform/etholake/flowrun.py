@@ -8,6 +8,8 @@ import os
 from etholake.errors import EtholakeError
 
 PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+PREFECT_SERVICE_LOGGERS = ("EventsWorker", "APILogWorker")
+"""Prefect's background services log under their class names."""
 
 
 class _WithoutEtholakeTracebacks(logging.Filter):
@@ -18,11 +20,19 @@ class _WithoutEtholakeTracebacks(logging.Filter):
         return not isinstance(error, EtholakeError)
 
 
+class _WithoutShutdownProgress(logging.Filter):
+    """Drop the "Still processing items: N items remaining..." a Prefect service logs while it shuts down."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Still processing items")
+
+
 def quiet_prefect() -> None:
     """Keep Prefect's and Dask's per-task log lines out of the CLI's output unless the user asked for them.
 
     Runs that fail with an etholake error (a bad manifest, a missing asset) are
-    not logged with a traceback; any other failure still is.
+    not logged with a traceback; any other failure still is. Prefect's
+    background services do not report their shutdown progress.
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
@@ -35,6 +45,12 @@ def quiet_prefect() -> None:
         logging.getLogger("distributed").setLevel(logging.WARNING)
 
     for name in PREFECT_RUN_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _WithoutEtholakeTracebacks) for f in logger.filters):
-            logger.addFilter(_WithoutEtholakeTracebacks())
+        _filter_once(name, _WithoutEtholakeTracebacks)
+    for name in PREFECT_SERVICE_LOGGERS:
+        _filter_once(name, _WithoutShutdownProgress)
+
+
+def _filter_once(logger_name: str, kind: type[logging.Filter]) -> None:
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(existing, kind) for existing in logger.filters):
+        logger.addFilter(kind())

@@ -160,6 +160,25 @@ def test_fps_comes_from_a_pose_file_only_when_the_file_states_it(
     assert hashed == [], "the check reads pose files without hashing them (the ingest does)"
 
 
+def test_an_slp_file_gives_its_frame_rate_and_frames_without_being_read(tmp_path, shared_data, monkeypatch):
+    import etholake.io
+
+    monkeypatch.setattr(etholake.io, "read_pose", lambda *args, **kwargs: pytest.fail("the .slp file was read"))
+    labels = tmp_path / "bouts.csv"
+    labels.write_text("behavior,start_frame,stop_frame\nchase,2,5\n")
+    pose = shared_data("pose/sleap_nn_centered_pair_small.predictions.slp")
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "pose": {"path": str(pose)},
+        "labels": [{"path": str(labels), "annotator": "ada"}],
+    }
+    document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]}
+    (plan,), problems = plan_manifest(load_manifest(write(tmp_path / "m.json", document)))
+    assert problems == []
+    assert (plan.fps, plan.fps_source, plan.pose_frames) == (15.0, "pose file", 10)
+
+
 def test_the_readme_manifest_example_is_a_valid_manifest(tmp_path):
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     example = re.search(r"```yaml\n(manifest_version: 1\n.*?)```", readme, re.S)

@@ -151,19 +151,20 @@ def _counted_frames(plan: SessionPlan) -> int | None:
 def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
     """Frames the session's pose covers and its frame rate (the plan's, else the one the file states).
 
-    Files that :func:`etholake.io.count_pose_frames` can count are counted
-    without reading their values when the plan knows the frame rate; other
-    files are read (not hashed: the ingest does). None if the file cannot be
-    read: the ingest then fails that session alone.
+    Files that :func:`etholake.io.count_pose_frames` can count are counted,
+    and their frame rate read, without reading their values; other files
+    are read (not hashed: the ingest does). None if the file cannot be read:
+    the ingest then fails that session alone.
     """
     from etholake.ingest.labels import session_frames
-    from etholake.io import count_pose_frames, read_pose
+    from etholake.io import count_pose_frames, read_pose, stated_pose_fps
 
     pose = plan.entry.pose
     try:
         n_frames = count_pose_frames(pose.path, plan.pose_format, **pose.options)
-        if n_frames is not None and plan.fps is not None:
-            return n_frames, plan.fps
+        if n_frames is not None:
+            fps = plan.fps if plan.fps is not None else stated_pose_fps(pose.path, plan.pose_format, **pose.options)
+            return n_frames, fps
         options = {**pose.options, **({"fps": plan.fps} if plan.fps is not None else {})}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -37,7 +37,13 @@ from etholake.io.leap import read_leap_h5
 from etholake.io.lightningpose import MODEL_SCORER_SUFFIX, read_lightningpose_csv
 from etholake.io.nwb_pose import read_nwb_pose
 from etholake.io.simba_input import read_simba_csv, simba_header_rows
-from etholake.io.sleap import count_sleap_h5_frames, count_sleap_slp_frames, read_sleap_h5, read_sleap_slp
+from etholake.io.sleap import (
+    count_sleap_h5_frames,
+    count_sleap_slp_frames,
+    read_sleap_h5,
+    read_sleap_slp,
+    sleap_slp_fps,
+)
 from etholake.schema.checks import as_string_coord
 
 PoseReader = Callable[..., xr.Dataset]
@@ -180,6 +186,17 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
         return count_sleap_h5_frames(path)
     if format == "sleap_slp":
         return count_sleap_slp_frames(path, video=options.get("video", 0))
+    return None
+
+
+def stated_pose_fps(path: str | Path, format: str, **options: Any) -> float | None:
+    """The frame rate a pose file states, read without its values, for the formats :func:`count_pose_frames` counts.
+
+    Of those, only SLEAP ``.slp`` files record one (per video, ``video`` option);
+    DeepLabCut, LightningPose and SLEAP analysis files state none.
+    """
+    if format == "sleap_slp":
+        return sleap_slp_fps(path, video=options.get("video", 0))
     return None
 
 

@@ -240,6 +240,24 @@ def count_sleap_slp_frames(path: str | Path, *, video: int = 0) -> int:
     return int(with_instances["frame_idx"].max()) + 1
 
 
+def sleap_slp_fps(path: str | Path, *, video: int = 0) -> float | None:
+    """The frame rate a SLEAP ``.slp`` file records for ``video``, from its videos table alone; None if it records none.
+
+    Raises
+    ------
+    InputFileError
+        If the file is not a readable ``.slp`` file or has no such video.
+    """
+    import sleap_io.io.slp as slp
+
+    path = require_readable_file(path)
+    with open_hdf5(path) as handle, wrap_errors(path, "cannot read the SLEAP videos table"):
+        videos = slp.read_videos(str(path), open_backend=False, _hdf5_file=handle)
+    if not 0 <= video < max(len(videos), 1):
+        raise InputFileError(path, f"has {len(videos)} video(s); video={video} does not exist")
+    return _video_fps(videos[video]) if videos else None
+
+
 def _optional(
     handle: h5py.File, name: str, target: tuple[str, ...], transposed: bool, shape: tuple[int, ...]
 ) -> np.ndarray | None:
