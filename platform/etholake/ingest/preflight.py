@@ -14,7 +14,7 @@ from etholake.config import Settings
 from etholake.errors import EtholakeError
 from etholake.ingest.manifest import FileEntry, Manifest, ManifestError, SessionEntry, load_manifest, session_files
 from etholake.ingest.staging import Staging, name_sources, stage_session, staging_folder
-from etholake.ingest.stamps import Stamp, entry_digest, local_stamp
+from etholake.ingest.stamps import Stamp, entry_digest, file_stamp
 
 FORMATS_STATING_FPS = ("sleap_slp", "nwb")
 """Pose formats whose files may state the frame rate (read when neither the manifest nor a video gives it)."""
@@ -114,28 +114,13 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
     if entry.pose is not None and entry.labels and not problems:
         extent = extent or _pose_extent(plan)
         problems += _labels_against_pose(plan, where, extent)
-    plan.file_stamps = _file_stamps(files, staging)
+    remote_stamps = staging.stamps if staging is not None else {}
+    plan.file_stamps = {item.origin: file_stamp(item, remote_stamps) for item in files}
     if extent is not None:
         plan.pose_frames = extent[0]
     elif plan.video_info is not None and plan.pose_format is not None:
         plan.pose_frames = _counted_frames(plan)
     return plan, [name_sources(problem, files) for problem in problems]
-
-
-def _file_stamps(files: list[FileEntry], staging: Staging | None) -> dict[str, Stamp | None]:
-    """Each file's stamp by origin: a copied file's was taken before its copy; None for a file not found."""
-    stamps: dict[str, Stamp | None] = {}
-    for item in files:
-        if item.source is not None:
-            stamps[item.origin] = staging.stamps.get(item.source) if staging is not None else None
-        elif item.is_remote:
-            stamps[item.origin] = None
-        else:
-            try:
-                stamps[item.origin] = local_stamp(item.path)
-            except OSError:
-                stamps[item.origin] = None
-    return stamps
 
 
 def _counted_frames(plan: SessionPlan) -> int | None:

@@ -74,9 +74,11 @@ def _stamps_of_urls(
         return dict(zip(todo, pool.map(ask, todo)))
 
 
-def _stamp(item: FileEntry, remote: dict[str, Stamp | None]) -> Stamp | None:
-    if item.is_remote:
-        return remote.get(item.path)
+def file_stamp(item: FileEntry, remote_stamps: dict[str, Stamp | None]) -> Stamp | None:
+    """A manifest file's stamp: a remote (or copied) file's from ``remote_stamps`` by URL; None if not found."""
+    url = item.source or (item.path if item.is_remote else None)
+    if url is not None:
+        return remote_stamps.get(url)
     try:
         return local_stamp(item.path)
     except OSError:
@@ -115,7 +117,7 @@ def unchanged_sessions(
             continue
         if recorded.get("ingest_entry") != entry_digest(manifest, entry):
             continue
-        stamps = {f.origin: _stamp(f, remote) for f in session_files(entry)}
+        stamps = {f.origin: file_stamp(f, remote) for f in session_files(entry)}
         if None not in stamps.values() and recorded.get("ingest_files") == stamps:
             unchanged.add(key)
     return unchanged
