@@ -54,9 +54,9 @@ if __name__ == "__main__":
     warnings.simplefilter("ignore")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     from etholake.compute import client
-    from etholake.flowrun import quiet_prefect
+    from etholake.flowrun import prepare_prefect
 
-    quiet_prefect()
+    prepare_prefect()
     from etholake.flows.ingest import ingest_flow
     from etholake.flows.reprocess import reprocess_flow
     from etholake.jobs.context import JobContext

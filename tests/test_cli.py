@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,39 @@ def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_tracebac
     assert not (workdir / "lake" / "labs").exists()
 
 
+def test_a_prefect_server_that_does_not_start_in_time_is_one_clear_error(workdir):
+    (workdir / "manifest.json").write_text(
+        '{"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}],'
+        ' "sessions": [{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": "missing.h5"}}]}'
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "ingest", "manifest.json", "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=300,
+        env={**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"},
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines() == [
+        "error: Prefect's temporary API server did not start within 0 s (a busy machine starts it slowly): "
+        "run again, give it longer with PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
+        "or set PREFECT_API_URL to a running Prefect server"
+    ]
+    assert not (workdir / "lake" / "labs").exists()
+
+
+def test_prefect_gets_two_minutes_to_start_its_temporary_server(monkeypatch):
+    from etholake.flowrun import TEMPORARY_SERVER_STARTUP_TIMEOUT_S, prepare_prefect
+
+    # set first, so that monkeypatch restores the variable's absence afterwards
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "placeholder")
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+    prepare_prefect()
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == str(TEMPORARY_SERVER_STARTUP_TIMEOUT_S)
+    assert TEMPORARY_SERVER_STARTUP_TIMEOUT_S == 120
+
+
 def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workdir):
     pose = "scorer,s,s,s,s,s,s\nbodyparts,nose,nose,nose,tail,tail,tail\ncoords,x,y,likelihood,x,y,likelihood\n"
     (workdir / "m1DLC.csv").write_text(pose + "".join(f"{i},1,2,0.9,3,4,0.8\n" for i in range(50)))
@@ -143,9 +177,9 @@ def test_ingest_check_shows_pose_and_video_frame_counts(workdir, shared_data):
 def test_prefect_services_do_not_report_their_shutdown_progress(caplog):
     import logging
 
-    from etholake.flowrun import quiet_prefect
+    from etholake.flowrun import prepare_prefect
 
-    quiet_prefect()
+    prepare_prefect()
     with caplog.at_level(logging.WARNING):
         logging.getLogger("EventsWorker").warning("Still processing items: 3 items remaining...")
         logging.getLogger("EventsWorker").warning("Service 'EventsWorker' queue is full (9 items), dropping item")

@@ -53,9 +53,11 @@ demo_commands.register(app)
 def run() -> None:
     """Console entry point: etholake errors print as one line on stderr and exit with code 1."""
     from etholake.errors import EtholakeError
+    from etholake.flowrun import explained_prefect_start_failure
 
     try:
-        app()
+        with explained_prefect_start_failure():
+            app()
     except EtholakeError as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None

@@ -123,11 +123,11 @@ def run_demo(
     """
     from etholake.compute import client
     from etholake.errors import EtholakeError
-    from etholake.flowrun import quiet_prefect
+    from etholake.flowrun import prepare_prefect
 
     if size not in SIZES:
         raise EtholakeError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
-    quiet_prefect()
+    prepare_prefect()
     from etholake.flows.align import align_flow
     from etholake.flows.features import features_flow
     from etholake.flows.infer import infer_flow

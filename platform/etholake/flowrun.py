@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from etholake.errors import EtholakeError
+from etholake.errors import ConfigError, EtholakeError
 
 PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 PREFECT_SERVICE_LOGGERS = ("EventsWorker", "APILogWorker")
 """Prefect's background services log under their class names."""
+TEMPORARY_SERVER_STARTUP_TIMEOUT_S = 120
+"""How long a run without ``PREFECT_API_URL`` waits for Prefect's temporary API server.
+
+Prefect's own default, 20 s, is too short for a busy machine: the server
+migrates its database before it answers.
+"""
+TEMPORARY_SERVER_TIMEOUT_MESSAGE = "Timed out while attempting to connect to ephemeral Prefect API server"
 
 
 class _WithoutEtholakeTracebacks(logging.Filter):
@@ -27,13 +36,18 @@ class _WithoutShutdownProgress(logging.Filter):
         return not str(record.msg).startswith("Still processing items")
 
 
-def quiet_prefect() -> None:
-    """Keep Prefect's and Dask's per-task log lines out of the CLI's output unless the user asked for them.
+def prepare_prefect() -> None:
+    """Set Prefect up for a command: quiet logs and a patient start of its temporary server.
 
-    Runs that fail with an etholake error (a bad manifest, a missing asset) are
-    not logged with a traceback; any other failure still is. Prefect's
-    background services do not report their shutdown progress.
+    Prefect's and Dask's per-task log lines stay out of the output unless the
+    user asked for them. Runs that fail with an etholake error (a bad manifest,
+    a missing asset) are not logged with a traceback; any other failure still
+    is. Prefect's background services do not report their shutdown progress.
+    Without ``PREFECT_API_URL``, Prefect's temporary server gets
+    ``TEMPORARY_SERVER_STARTUP_TIMEOUT_S`` to start unless
+    ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` says otherwise.
     """
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(TEMPORARY_SERVER_STARTUP_TIMEOUT_S))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -54,3 +68,27 @@ def _filter_once(logger_name: str, kind: type[logging.Filter]) -> None:
     logger = logging.getLogger(logger_name)
     if not any(isinstance(existing, kind) for existing in logger.filters):
         logger.addFilter(kind())
+
+
+@contextmanager
+def explained_prefect_start_failure() -> Iterator[None]:
+    """Turn Prefect's failure to start its temporary API server into a :class:`ConfigError` that says what to do.
+
+    Raises
+    ------
+    ConfigError
+        When Prefect's temporary server did not answer in time.
+    """
+    try:
+        yield
+    except RuntimeError as error:
+        if TEMPORARY_SERVER_TIMEOUT_MESSAGE not in str(error):
+            raise
+        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+        raise ConfigError(
+            "Prefect's temporary API server did not start within "
+            f"{PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()} s (a busy machine starts it slowly): "
+            "run again, give it longer with PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
+            "or set PREFECT_API_URL to a running Prefect server"
+        ) from error

@@ -77,9 +77,9 @@ def ingest(
     if check:
         _check_only(manifest, progress)
         return
-    from etholake.flowrun import quiet_prefect
+    from etholake.flowrun import prepare_prefect
 
-    quiet_prefect()
+    prepare_prefect()
     from etholake.flows.ingest import ingest_flow
 
     outcomes = ingest_flow(

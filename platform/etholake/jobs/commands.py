@@ -23,9 +23,9 @@ def parse_session_key(text: str) -> SessionKey:
 
 
 def _flows():
-    from etholake.flowrun import quiet_prefect
+    from etholake.flowrun import prepare_prefect
 
-    quiet_prefect()
+    prepare_prefect()
 
 
 def features(

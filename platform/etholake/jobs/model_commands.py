@@ -50,9 +50,9 @@ def train(
     permutation_repeats: int = typer.Option(0, help="Shuffles per feature for held-out permutation importance."),
 ) -> None:
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
-    from etholake.flowrun import quiet_prefect
+    from etholake.flowrun import prepare_prefect
 
-    quiet_prefect()
+    prepare_prefect()
     from etholake.flows.train import train_flow
 
     outcome = train_flow(
