@@ -73,18 +73,24 @@ def test_errors_are_one_line_with_a_nonzero_exit_code(workdir):
     assert not Path(workdir / "lake" / "labs").exists()
 
 
-def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_traceback(workdir):
+def _ingest_a_manifest_with_a_missing_file(workdir: Path, **environment: str) -> subprocess.CompletedProcess:
+    """Run ``etholake ingest`` in a subprocess on a manifest whose pose file does not exist."""
     (workdir / "manifest.json").write_text(
         '{"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}],'
         ' "sessions": [{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": "missing.h5"}}]}'
     )
-    completed = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "etholake", "ingest", "manifest.json", "--no-progress"],
         capture_output=True,
         text=True,
         cwd=workdir,
         timeout=300,
+        env={**os.environ, **environment},
     )
+
+
+def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_traceback(workdir):
+    completed = _ingest_a_manifest_with_a_missing_file(workdir)
     assert completed.returncode == 1
     assert completed.stderr.strip().splitlines() == [
         f"error: {workdir / 'manifest.json'}: 1 problem(s):",
@@ -94,18 +100,7 @@ def test_a_manifest_problem_found_inside_the_flow_is_reported_without_a_tracebac
 
 
 def test_a_prefect_server_that_does_not_start_in_time_is_one_clear_error(workdir):
-    (workdir / "manifest.json").write_text(
-        '{"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}],'
-        ' "sessions": [{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": "missing.h5"}}]}'
-    )
-    completed = subprocess.run(
-        [sys.executable, "-m", "etholake", "ingest", "manifest.json", "--no-progress"],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=300,
-        env={**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"},
-    )
+    completed = _ingest_a_manifest_with_a_missing_file(workdir, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0")
     assert completed.returncode == 1
     assert completed.stderr.strip().splitlines() == [
         "error: Prefect's temporary API server did not start within 0 s (a busy machine starts it slowly): "
