@@ -45,7 +45,7 @@ def _unchanged_finder(settings: Settings):
 
 def _left_out_outcome(catalog: Catalog, user: str, plan: SessionPlan) -> SessionOutcome:
     outcome = SessionOutcome(SessionKey(plan.lab, plan.entry.subject, plan.entry.name))
-    fill_unchanged(catalog, user, catalog.session(user, outcome.session)["extra"] or {}, outcome)
+    fill_unchanged(catalog.session(user, outcome.session)["extra"] or {}, outcome)
     return outcome
 
 

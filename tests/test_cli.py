@@ -110,6 +110,21 @@ def test_a_prefect_server_that_does_not_start_in_time_is_one_clear_error(workdir
     assert not (workdir / "lake" / "labs").exists()
 
 
+def test_a_prefect_server_that_exits_while_starting_is_named_by_its_exit_code():
+    from etholake.errors import ConfigError
+    from etholake.flowrun import explained_prefect_start_failure
+
+    prefect_says = (
+        "Timed out while attempting to connect to ephemeral Prefect API server. "
+        "Ephemeral server process exited with code 3. stderr: sqlite3.OperationalError: unable to open database file"
+    )
+    expected = r"did not start within \d+ s: it exited with code 3; check the Prefect"
+    with pytest.raises(ConfigError, match=expected), explained_prefect_start_failure():
+        raise RuntimeError(prefect_says)
+    with pytest.raises(RuntimeError, match="something else"), explained_prefect_start_failure():
+        raise RuntimeError("something else")
+
+
 def test_prefect_gets_two_minutes_to_start_its_temporary_server(monkeypatch):
     from etholake.flowrun import TEMPORARY_SERVER_STARTUP_TIMEOUT_S, prepare_prefect
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -77,7 +78,9 @@ def explained_prefect_start_failure() -> Iterator[None]:
     Raises
     ------
     ConfigError
-        When Prefect's temporary server did not answer in time.
+        When Prefect's temporary server did not answer in time; the message
+        names the server's exit code when it stopped (a bad Prefect database
+        setting, say) rather than being slow.
     """
     try:
         yield
@@ -86,9 +89,17 @@ def explained_prefect_start_failure() -> Iterator[None]:
             raise
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
-        raise ConfigError(
-            "Prefect's temporary API server did not start within "
-            f"{PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()} s (a busy machine starts it slowly): "
-            "run again, give it longer with PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
-            "or set PREFECT_API_URL to a running Prefect server"
-        ) from error
+        timeout = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        waited = f"Prefect's temporary API server did not start within {timeout} s"
+        exited = re.search(r"exited with code (-?\d+)", str(error))
+        if exited:
+            advice = (
+                f": it exited with code {exited.group(1)}; check the Prefect settings (PREFECT_HOME, "
+                "PREFECT_API_DATABASE_CONNECTION_URL) or set PREFECT_API_URL to a running Prefect server"
+            )
+        else:
+            advice = (
+                " (a busy machine starts it slowly): run again, give it longer with "
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running Prefect server"
+            )
+        raise ConfigError(waited + advice) from error

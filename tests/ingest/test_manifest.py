@@ -179,6 +179,24 @@ def test_an_slp_file_gives_its_frame_rate_and_frames_without_being_read(tmp_path
     assert (plan.fps, plan.fps_source, plan.pose_frames) == (15.0, "pose file", 10)
 
 
+@pytest.mark.parametrize(
+    "relative", ["pose/sleap_deepof_single.predictions.slp", "pose/dlc_single_deepof.predictions.csv"]
+)
+def test_an_fps_in_the_pose_options_is_the_sessions_fps(tmp_path, shared_data, relative):
+    labels = tmp_path / "bouts.csv"
+    labels.write_text("behavior,start_frame,stop_frame\nchase,2,5\n")
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "pose": {"path": str(shared_data(relative)), "options": {"fps": 30}},
+        "labels": [{"path": str(labels), "annotator": "ada"}],
+    }
+    document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]}
+    (plan,), problems = plan_manifest(load_manifest(write(tmp_path / "m.json", document)))
+    assert problems == []
+    assert (plan.fps, plan.fps_source) == (30.0, "pose options")
+
+
 def test_the_readme_manifest_example_is_a_valid_manifest(tmp_path):
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     example = re.search(r"```yaml\n(manifest_version: 1\n.*?)```", readme, re.S)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -209,3 +210,34 @@ def test_a_write_failing_midway_leaves_the_session_as_it_was(tmp_path, monkeypat
     monkeypatch.setattr(session_module, "stage_dataset", original)
     outcome = ingest()
     assert set(outcome.created) == {"pose", "labels:alice:interval_csv"}
+
+
+def test_a_video_that_changes_during_its_ingest_fails_its_session_and_leaves_nothing(
+    tmp_path, shared_data, monkeypatch
+):
+    video = tmp_path / "s1.mp4"
+    shutil.copyfile(shared_data("pose/video_sleap_nn_centered_pair_small.mp4"), video)
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "pose": {"path": str(shared_data("pose/sleap_nn_centered_pair_small.predictions.slp"))},
+        "video": {"path": str(video), "store": "copy"},
+    }
+    manifest, plans, problems = planned(tmp_path, session)
+    assert problems == []
+    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    original = session_module._gather
+
+    def gather_then_append_to_the_video(*args, **kwargs):
+        gathered = original(*args, **kwargs)
+        with video.open("ab") as handle:
+            handle.write(bytes(16))
+        return gathered
+
+    monkeypatch.setattr(session_module, "_gather", gather_then_append_to_the_video)
+    outcome = ingest()
+    assert outcome.status == "failed"
+    assert outcome.error.startswith(f"{video} changed since it was hashed (is it still being written?): sha256 ")
+    with Catalog(catalog_url) as catalog:
+        assert catalog.assets("alice") == []
+        assert find_orphans(open_lake(str(tmp_path / "lake")), catalog) == []

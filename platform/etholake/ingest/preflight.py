@@ -73,6 +73,8 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
     problems = [f"{where}: {problem}" for problem in problems]
     plan = SessionPlan(lab=lab, entry=entry)
     files = session_files(entry)
+    remote_stamps = staging.stamps if staging is not None else {}
+    plan.file_stamps = {item.origin: file_stamp(item, remote_stamps) for item in files}
     missing = [f.path for f in files if f.is_remote or not Path(f.path).is_file()]
     problems += [f"{where}: file not found: {f.path}" for f in files if not f.is_remote and f.path in missing]
     if entry.pose is None and entry.labels:
@@ -93,7 +95,9 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
             detected = _format(label, detect_labels_format, LABEL_READERS, "labels", problems, where)
             plan.label_formats.append(detected)
     extent = None
-    if entry.metadata.get("fps"):
+    if entry.pose is not None and entry.pose.options.get("fps"):
+        plan.fps, plan.fps_source = float(entry.pose.options["fps"]), "pose options"
+    elif entry.metadata.get("fps"):
         plan.fps, plan.fps_source = float(entry.metadata["fps"]), "manifest"
     elif plan.video_info and plan.video_info.get("fps"):
         plan.fps, plan.fps_source = float(plan.video_info["fps"]), "video"
@@ -114,8 +118,6 @@ def plan_session(lab: str, entry: SessionEntry, staging: Staging | None = None) 
     if entry.pose is not None and entry.labels and not problems:
         extent = extent or _pose_extent(plan)
         problems += _labels_against_pose(plan, where, extent)
-    remote_stamps = staging.stamps if staging is not None else {}
-    plan.file_stamps = {item.origin: file_stamp(item, remote_stamps) for item in files}
     if extent is not None:
         plan.pose_frames = extent[0]
     elif plan.video_info is not None and plan.pose_format is not None:

@@ -28,7 +28,7 @@ from typing import Any
 import xarray as xr
 
 from etholake.catalog import Catalog, SessionKey
-from etholake.errors import EtholakeError
+from etholake.errors import EtholakeError, IntegrityError
 from etholake.ingest.labels import read_label_entry, session_frames
 from etholake.ingest.manifest import session_files
 from etholake.ingest.preflight import SessionPlan
@@ -38,7 +38,6 @@ from etholake.lake import Lake, StagedAsset, commit, discard, stage_dataset, sta
 
 PREVIOUS_VERSION = "previous_version"
 FileDigests = dict[str, Future[str]]
-INGESTED_KINDS = ("video", "video_file", "pose", "labels", "units", "pulses", "frame_times", "calcium", "calibration")
 
 
 @dataclass
@@ -320,7 +319,7 @@ def ingest_session(
     digests = start_file_hashes(plan)
     with Catalog(catalog_url, migrate_schema=False) as catalog:
         extra = dict(catalog.session(user, key)["extra"] or {})
-        if extra.get("ingest_files") == plan.file_stamps and _unchanged(catalog, user, plan, digests, extra, outcome):
+        if extra.get("ingest_files") == plan.file_stamps and _unchanged(plan, digests, extra, outcome):
             catalog.register_session(user, key, extra={**extra, "ingest_entry": plan.entry_digest})
             return outcome
         try:
@@ -328,13 +327,18 @@ def ingest_session(
         except EtholakeError as error:
             outcome.error = name_sources(str(error), session_files(plan.entry))
             return outcome
-        if _unchanged(catalog, user, plan, digests, extra, outcome):
+        if _unchanged(plan, digests, extra, outcome):
             recorded = {"ingest_files": plan.file_stamps, "ingest_entry": plan.entry_digest}
             catalog.register_session(user, key, extra={**extra, **recorded})
             return outcome
-        _publish_pending(lake, catalog, user, key, pending, outcome)
+        try:
+            _publish_pending(lake, catalog, user, key, pending, outcome)
+        except IntegrityError as error:
+            outcome.error = name_sources(str(error), session_files(plan.entry))
+            return outcome
         if qc:
             extra["qc"] = {**qc, "notes": outcome.notes}
+        extra["ingest_assets"] = {**outcome.reused, **outcome.created}
         extra["ingest_recipe"] = session_recipe(plan, digests)
         extra["ingest_files"] = plan.file_stamps
         extra["ingest_entry"] = plan.entry_digest
@@ -342,28 +346,21 @@ def ingest_session(
     return outcome
 
 
-def _unchanged(
-    catalog: Catalog, user: str, plan: SessionPlan, digests: FileDigests, extra: dict[str, Any], outcome: SessionOutcome
-) -> bool:
+def _unchanged(plan: SessionPlan, digests: FileDigests, extra: dict[str, Any], outcome: SessionOutcome) -> bool:
     """Whether the session's recipe is the one recorded at its last ingest; if so, fill ``outcome`` with what exists."""
-    if extra.get("ingest_recipe") != session_recipe(plan, digests):
+    if "ingest_assets" not in extra or extra.get("ingest_recipe") != session_recipe(plan, digests):
         return False
-    fill_unchanged(catalog, user, extra, outcome)
+    fill_unchanged(extra, outcome)
     return True
 
 
-def fill_unchanged(catalog: Catalog, user: str, extra: dict[str, Any], outcome: SessionOutcome) -> None:
-    """Fill the ``outcome`` of a session that needs nothing new: its ingested assets, its last ingest's notes."""
-    outcome.reused = {}
-    for asset in catalog.assets(user, session=outcome.session):
-        if asset.kind in INGESTED_KINDS:
-            outcome.reused.setdefault(_label(asset.kind, asset.params.get("identity", asset.kind)), asset.id)
+def fill_unchanged(extra: dict[str, Any], outcome: SessionOutcome) -> None:
+    """Fill the ``outcome`` of a session that needs nothing new from its last ingest's record (``extra``).
+
+    The assets are those the last ingest made or reused, by label; the notes are its notes.
+    """
+    outcome.reused = dict(extra.get("ingest_assets", {}))
     outcome.notes = list(extra.get("qc", {}).get("notes", []))
-
-
-def _label(kind: str, identity: str) -> str:
-    """How an outcome names an asset: its identity, prefixed by its kind for labels and neural data."""
-    return identity if identity == kind else f"{kind}:{identity}"
 
 
 def start_file_hashes(plan: SessionPlan) -> FileDigests:

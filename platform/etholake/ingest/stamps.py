@@ -1,10 +1,14 @@
 """Telling, without reading any file, that a session is the one ingested last time.
 
-A file's *stamp* is what its filesystem says about it without reading it: size
-and modification time (ns) for a local file; size, ETag and modification time
-for a remote one (an S3 ETag changes with the content). A session whose
-manifest entry and file stamps are those recorded at its last ingest is left
-out of the next run: its remote files are not copied and nothing is hashed.
+A file's *stamp* is what its filesystem says about it without reading it. For
+a local file: size, modification time, status-change time (ns) and inode; the
+status-change time is set by the system on every write, rename or ``touch``
+and cannot be set back, so a file rewritten with its old size and modification
+time restored (``cp -p``, ``touch -r``) or replaced by a renamed copy (rsync)
+still gets a new stamp. For a remote one: size, ETag and modification time (an
+S3 ETag changes with the content). A session whose manifest entry and file
+stamps are those recorded at its last ingest is left out of the next run: its
+remote files are not copied and nothing is hashed.
 """
 
 from __future__ import annotations
@@ -28,16 +32,21 @@ Stamp = list[Any]
 
 
 def local_stamp(path: str) -> Stamp:
-    """Size and modification time (ns) of a local file."""
+    """Size, modification and status-change times (ns) and inode of a local file."""
     found = os.stat(path)
-    return [found.st_size, found.st_mtime_ns]
+    return [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
 
 
 def remote_stamp(info: dict[str, Any]) -> Stamp | None:
     """Size, ETag and modification time from a remote file's fsspec ``info``; None if it has neither ETag nor time."""
     etag = info.get("ETag") or info.get("etag") or ""
     modified = next(
-        (info[key] for key in ("LastModified", "last_modified", "updated", "mtime", "modified") if info.get(key)), ""
+        (
+            info[key]
+            for key in ("LastModified", "Last-Modified", "last_modified", "updated", "mtime", "modified")
+            if info.get(key)
+        ),
+        "",
     )
     if not etag and not modified:
         return None

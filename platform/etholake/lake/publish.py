@@ -310,7 +310,10 @@ def stage_file(
     if staged.asset.sha256 != read:
         problem = f"copy of {source} at {staged.relative} does not match the bytes read ({read})"
     elif asset.get("source_sha256") not in (None, read):
-        problem = f"{source} changed since it was hashed: sha256 {read}, expected {asset['source_sha256']}"
+        problem = (
+            f"{source} changed since it was hashed (is it still being written?): "
+            f"sha256 {read}, expected {asset['source_sha256']}"
+        )
     if problem:
         discard(lake, [staged])
         raise IntegrityError(problem)
