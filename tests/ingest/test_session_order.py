@@ -241,3 +241,35 @@ def test_a_video_that_changes_during_its_ingest_fails_its_session_and_leaves_not
     with Catalog(catalog_url) as catalog:
         assert catalog.assets("alice") == []
         assert find_orphans(open_lake(str(tmp_path / "lake")), catalog) == []
+
+
+def test_a_suite2p_iscell_file_is_checked_hashed_and_versioned_with_its_traces(tmp_path, shared_data):
+    iscell = tmp_path / "iscell.npy"
+    shutil.copyfile(shared_data("neural/pynapple_suite2p_iscell.npy"), iscell)
+    calcium = {
+        "path": str(shared_data("neural/pynapple_suite2p_F.npy")),
+        "kind": "calcium",
+        "clock": "scope",
+        "format": "suite2p",
+        "options": {"frame_rate": 30.0, "iscell": "iscell.npy"},
+    }
+    manifest, plans, problems = planned(tmp_path, {"name": "s1", "subject": "m1", "neural": [calcium]})
+    assert problems == []
+    assert manifest.sessions[0].neural[0].companions["iscell"].path == str(iscell)
+    catalog_url, ingest = ingester(tmp_path, manifest, plans)
+    first = ingest()
+    (label,) = first.created
+    classified = np.load(iscell)
+    classified[:, 0] = 1 - classified[:, 0]
+    np.save(iscell, classified)
+    second = ingest()
+    assert list(second.created) == [label], "a curated iscell.npy makes a new version of the traces"
+    with Catalog(catalog_url) as catalog:
+        newest = catalog.asset("alice", second.created[label])
+        assert newest.parents == {first.created[label]: "previous_version"}
+        traces = read_zarr(str(tmp_path / "lake" / newest.uri), {})
+    cells = classified[:, 0] == 1
+    np.testing.assert_array_equal(traces["channel"].values, np.flatnonzero(cells))
+    np.testing.assert_allclose(traces["cell_probability"].values, classified[cells, 1])
+    iscell.unlink()
+    assert plan_manifest(manifest)[1] == [f"session m1/s1: file not found: {iscell}"]

@@ -20,6 +20,8 @@ from etholake.errors import EtholakeError
 from etholake.resources import json_schema
 
 FILE_KEYS = ("name", "subject", "video", "pose", "labels", "neural", "calibration")
+COMPANION_OPTIONS = ("iscell",)
+"""Reader options that name a file read with the entry's own (suite2p's ``iscell.npy``)."""
 
 
 class ManifestError(EtholakeError):
@@ -38,6 +40,9 @@ class FileEntry:
 
     ``path`` is what the readers open: a local path, or a URL until the file
     is copied to a local one; ``source`` is then the URL it was copied from.
+    ``companions`` are the files named by options of :data:`COMPANION_OPTIONS`,
+    by option name: they are checked, copied, hashed and stamped like the
+    entry's own file.
     """
 
     path: str
@@ -45,6 +50,7 @@ class FileEntry:
     options: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+    companions: dict[str, FileEntry] = field(default_factory=dict)
 
     @property
     def origin(self) -> str:
@@ -72,8 +78,12 @@ class SessionEntry:
 
 
 def session_files(entry: SessionEntry) -> list[FileEntry]:
-    """Every file the session names, in reading order: video, pose, labels, neural, calibration."""
-    return [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
+    """Every file the session names, in reading order: video, pose, labels, neural, calibration.
+
+    An entry's companion files follow it.
+    """
+    named = [f for f in (entry.video, entry.pose, *entry.labels, *entry.neural, entry.calibration) if f is not None]
+    return [file for item in named for file in (item, *item.companions.values())]
 
 
 @dataclass(frozen=True)
@@ -119,7 +129,11 @@ def _file(base: Path, entry: dict[str, Any] | None, known: tuple[str, ...]) -> F
     if entry is None:
         return None
     extra = {k: v for k, v in entry.items() if k in known}
-    return FileEntry(_resolve(base, entry["path"]), entry.get("format"), dict(entry.get("options") or {}), extra)
+    options = dict(entry.get("options") or {})
+    companions = {
+        name: FileEntry(_resolve(base, str(options.pop(name)))) for name in COMPANION_OPTIONS if name in options
+    }
+    return FileEntry(_resolve(base, entry["path"]), entry.get("format"), options, extra, companions=companions)
 
 
 def load_manifest(path: str | Path) -> Manifest:

@@ -52,7 +52,8 @@ def read_neural_entry(entry: FileEntry) -> tuple[str, xr.Dataset]:
                     "suite2p fluorescence needs options.frame_rate (suite2p's ops.npy "
                     "is a pickle etholake does not open)",
                 )
-            traces = read_suite2p(entry.path, options.get("iscell"), frame_rate=float(options["frame_rate"]))
+            iscell = entry.companions.get("iscell")
+            traces = read_suite2p(entry.path, iscell and iscell.path, frame_rate=float(options["frame_rate"]))
         else:
             traces = read_nwb_roi_response(entry.path, name)
         traces.attrs["clock"] = clock

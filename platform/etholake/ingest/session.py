@@ -217,6 +217,8 @@ def _read_neural(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcom
             identity, dataset = read_neural_entry(entry)
         outcome.notes += [f"{identity}: {w.message}" for w in caught]
         params = {"identity": identity, "format": entry.format, "options": entry.options}
+        if entry.companions:
+            params["companions"] = {name: digests[c.path].result() for name, c in entry.companions.items()}
         found.append(
             _Pending(
                 f"{entry.extra['kind']}:{identity}",

@@ -137,6 +137,8 @@ def stage_session(entry: SessionEntry, staging: Staging | None) -> tuple[Session
     problems: list[str] = []
 
     def local(item: FileEntry | None) -> FileEntry | None:
+        if item is not None and item.companions:
+            item = dataclasses.replace(item, companions={name: local(c) for name, c in item.companions.items()})
         if item is None or not item.is_remote:
             return item
         if staging is None:
