@@ -160,13 +160,22 @@ def test_fps_comes_from_a_pose_file_only_when_the_file_states_it(
     assert hashed == [], "the check reads pose files without hashing them (the ingest does)"
 
 
-def test_an_slp_file_gives_its_frame_rate_and_frames_without_being_read(tmp_path, shared_data, monkeypatch):
+@pytest.mark.parametrize(
+    ("relative", "fps", "frames"),
+    [
+        ("pose/sleap_nn_centered_pair_small.predictions.slp", 15.0, 10),
+        ("pose/ndxpose_0.3.0_poseestimation_two_cameras.nwb", pytest.approx(0.9), 10),
+    ],
+)
+def test_a_pose_file_gives_its_frame_rate_and_frames_without_being_read(
+    tmp_path, shared_data, monkeypatch, relative, fps, frames
+):
     import etholake.io
 
-    monkeypatch.setattr(etholake.io, "read_pose", lambda *args, **kwargs: pytest.fail("the .slp file was read"))
+    monkeypatch.setattr(etholake.io, "read_pose", lambda *args, **kwargs: pytest.fail("the pose file was read"))
     labels = tmp_path / "bouts.csv"
     labels.write_text("behavior,start_frame,stop_frame\nchase,2,5\n")
-    pose = shared_data("pose/sleap_nn_centered_pair_small.predictions.slp")
+    pose = shared_data(relative)
     session = {
         "name": "s1",
         "subject": "m1",
@@ -176,7 +185,7 @@ def test_an_slp_file_gives_its_frame_rate_and_frames_without_being_read(tmp_path
     document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": [session]}
     (plan,), problems = plan_manifest(load_manifest(write(tmp_path / "m.json", document)))
     assert problems == []
-    assert (plan.fps, plan.fps_source, plan.pose_frames) == (15.0, "pose file", 10)
+    assert (plan.fps, plan.fps_source, plan.pose_frames) == (fps, "pose file", frames)
 
 
 @pytest.mark.parametrize(

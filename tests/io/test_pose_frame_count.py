@@ -24,6 +24,8 @@ INDEXED_FILES = [
     "pose/sleap_anipose_minimal_top_proofread.analysis.h5",
     "pose/sleap_deepof_single.predictions.slp",
     "pose/sleap_nn_centered_pair_small.predictions.slp",
+    "pose/dlc2nwb_openfield_m3v1mp4.nwb",
+    "pose/ndxpose_0.3.0_poseestimation_two_cameras.nwb",
 ]
 
 
@@ -31,7 +33,7 @@ INDEXED_FILES = [
 def test_the_index_count_equals_the_frames_of_the_read_file(shared_data, relative):
     path = shared_data(relative)
     name = detect_pose_format(path)
-    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv", "sleap_h5", "sleap_slp")
+    assert name in ("dlc_h5", "dlc_csv", "lightningpose_csv", "sleap_h5", "sleap_slp", "nwb")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pose = read_pose(path, fps=30.0)

@@ -81,15 +81,46 @@ def read_nwb_pose(
     """
     path = require_readable_file(path)
     with open_hdf5(path) as handle, wrap_errors(path, "cannot read the ndx-pose data"):
-        if _text(handle.attrs.get("neurodata_type")) != "NWBFile":
-            raise InputFileError(path, "is HDF5 but not an NWB file (no NWBFile root)")
-        groups = _pose_estimation_groups(handle)
-        if not groups:
-            raise InputFileError(path, "holds no ndx-pose PoseEstimation object")
-        groups = _select(path, groups, nwb_pose_estimation)
+        groups = _chosen_groups(path, handle, nwb_pose_estimation)
         file_subject = _subject_id(handle.get("general/subject"))
         estimations = [_read_estimation(path, g, file_subject if len(groups) == 1 else None) for g in groups]
     return _merge(path, estimations, fps)
+
+
+def nwb_pose_extent(
+    path: str | Path, *, nwb_pose_estimation: str | Sequence[str] | None = None
+) -> tuple[int, float | None]:
+    """Frames an NWB file's pose covers and the frame rate it states, read from its clock alone.
+
+    Only the first chosen ``PoseEstimation``'s first series is looked at: its
+    length and its ``timestamps`` (or ``starting_time`` and ``rate``), not
+    the positions; :func:`read_nwb_pose` checks the other objects against it.
+
+    Returns
+    -------
+    (int, float or None)
+        The last frame number + 1 and the frame rate, as :func:`read_nwb_pose`
+        gives them without ``fps``: None for timestamps that are only frame numbers.
+    """
+    path = require_readable_file(path)
+    with open_hdf5(path) as handle, wrap_errors(path, "cannot read the ndx-pose data"):
+        group = _chosen_groups(path, handle, nwb_pose_estimation)[0]
+        names, series, n_time, _ = _pose_series(path, group)
+        timestamps, rate, fake = _clock(path, group, series[names[0]], n_time)
+    if fake:
+        return int(timestamps[-1]) + 1, None
+    return n_time, rate or _rate_from_timestamps(timestamps)
+
+
+def _chosen_groups(
+    path: Path, handle: h5py.File, nwb_pose_estimation: str | Sequence[str] | None
+) -> list[h5py.Group]:
+    if _text(handle.attrs.get("neurodata_type")) != "NWBFile":
+        raise InputFileError(path, "is HDF5 but not an NWB file (no NWBFile root)")
+    groups = _pose_estimation_groups(handle)
+    if not groups:
+        raise InputFileError(path, "holds no ndx-pose PoseEstimation object")
+    return _select(path, groups, nwb_pose_estimation)
 
 
 def _pose_estimation_groups(handle: h5py.File) -> list[h5py.Group]:
@@ -115,8 +146,8 @@ def _select(path: Path, groups: list[h5py.Group], chosen: str | Sequence[str] | 
     return [by_name[w] for w in wanted]
 
 
-def _read_estimation(path: Path, group: h5py.Group, file_subject: str | None) -> _Estimation:
-    name = group.name.rsplit("/", 1)[-1]
+def _pose_series(path: Path, group: h5py.Group) -> tuple[list[str], dict[str, h5py.Group], int, int]:
+    """A PoseEstimation's series names in node order, the series by name, their length and their width."""
     series = {
         key: child
         for key, child in group.items()
@@ -129,7 +160,20 @@ def _read_estimation(path: Path, group: h5py.Group, file_subject: str | None) ->
     widths = {series[n]["data"].shape[1] if series[n]["data"].ndim == 2 else 0 for n in names}
     if len(lengths) != 1 or len(widths) != 1 or widths - {2, 3}:
         raise InputFileError(path, f"series of {group.name} differ in length or are not (time, 2|3) arrays")
-    n_time, n_space = lengths.pop(), widths.pop()
+    return names, series, lengths.pop(), widths.pop()
+
+
+def _clock(path: Path, group: h5py.Group, first: h5py.Group, n_time: int) -> tuple[np.ndarray, float | None, bool]:
+    """A PoseEstimation's timestamps, rate, and whether the timestamps are only frame numbers (DLC2NWB, no video)."""
+    timestamps, rate = _timestamps(path, first, n_time)
+    originals = [_text(v) for v in group["original_videos"][()]] if "original_videos" in group else []
+    integer_steps = n_time > 1 and np.array_equal(timestamps, np.arange(n_time, dtype=np.float64) + timestamps[0])
+    return timestamps, rate, bool(integer_steps and (originals == ["fake_path"] or rate is None))
+
+
+def _read_estimation(path: Path, group: h5py.Group, file_subject: str | None) -> _Estimation:
+    name = group.name.rsplit("/", 1)[-1]
+    names, series, n_time, n_space = _pose_series(path, group)
     position = np.empty((n_time, n_space, len(names), 1), dtype=np.float32)
     confidence = np.full((n_time, len(names), 1), np.nan, dtype=np.float32)
     for k, key in enumerate(names):
@@ -140,12 +184,10 @@ def _read_estimation(path: Path, group: h5py.Group, file_subject: str | None) ->
         if "confidence" in series[key]:
             confidence[:, k, 0] = series[key]["confidence"][()]
     first = series[names[0]]
-    timestamps, rate = _timestamps(path, first, n_time)
+    timestamps, rate, fake_timestamps = _clock(path, group, first, n_time)
     keypoints, individual = _individual(names, [_text(series[n].attrs.get("description")) or "" for n in names])
     if individual is None:
         individual = _subject_id(_skeleton(group)) or file_subject or name
-    originals = [_text(v) for v in group["original_videos"][()]] if "original_videos" in group else []
-    integer_steps = n_time > 1 and np.array_equal(timestamps, np.arange(n_time, dtype=np.float64) + timestamps[0])
     return _Estimation(
         name=name,
         individual=individual,
@@ -156,7 +198,7 @@ def _read_estimation(path: Path, group: h5py.Group, file_subject: str | None) ->
         rate=rate,
         units=_text(first["data"].attrs.get("unit")) or "pixels",
         source_software=_scalar_text(group, "source_software") or "unknown",
-        fake_timestamps=bool(integer_steps and (originals == ["fake_path"] or rate is None)),
+        fake_timestamps=fake_timestamps,
     )
 
 

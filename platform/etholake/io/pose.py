@@ -35,7 +35,7 @@ from etholake.io.deepposekit import read_deepposekit_h5
 from etholake.io.dlc import count_dlc_csv_frames, count_dlc_h5_frames, read_dlc_csv, read_dlc_h5
 from etholake.io.leap import read_leap_h5
 from etholake.io.lightningpose import MODEL_SCORER_SUFFIX, read_lightningpose_csv
-from etholake.io.nwb_pose import read_nwb_pose
+from etholake.io.nwb_pose import nwb_pose_extent, read_nwb_pose
 from etholake.io.simba_input import read_simba_csv, simba_header_rows
 from etholake.io.sleap import (
     count_sleap_h5_frames,
@@ -167,10 +167,11 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
         The pose file.
     format
         Its format name; DeepLabCut ``.h5`` and ``.csv``, LightningPose
-        ``.csv``, SLEAP analysis ``.h5`` and SLEAP ``.slp`` are counted without
-        reading their values.
+        ``.csv``, SLEAP analysis ``.h5``, SLEAP ``.slp`` and NWB are counted
+        without reading their values (NWB from its timestamps).
     **options
-        The reader options (``key`` for ``dlc_h5``, ``video`` for ``sleap_slp``).
+        The reader options (``key`` for ``dlc_h5``, ``video`` for ``sleap_slp``,
+        ``nwb_pose_estimation`` for ``nwb``).
 
     Returns
     -------
@@ -186,17 +187,22 @@ def count_pose_frames(path: str | Path, format: str, **options: Any) -> int | No
         return count_sleap_h5_frames(path)
     if format == "sleap_slp":
         return count_sleap_slp_frames(path, video=options.get("video", 0))
+    if format == "nwb":
+        return nwb_pose_extent(path, nwb_pose_estimation=options.get("nwb_pose_estimation"))[0]
     return None
 
 
 def stated_pose_fps(path: str | Path, format: str, **options: Any) -> float | None:
     """The frame rate a pose file states, read without its values, for the formats :func:`count_pose_frames` counts.
 
-    Of those, only SLEAP ``.slp`` files record one (per video, ``video`` option);
+    Of those, SLEAP ``.slp`` files record one per video (``video`` option) and
+    NWB files a ``rate`` or timestamps (not when those are only frame numbers);
     DeepLabCut, LightningPose and SLEAP analysis files state none.
     """
     if format == "sleap_slp":
         return sleap_slp_fps(path, video=options.get("video", 0))
+    if format == "nwb":
+        return nwb_pose_extent(path, nwb_pose_estimation=options.get("nwb_pose_estimation"))[1]
     return None
 
 
