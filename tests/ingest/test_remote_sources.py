@@ -1,5 +1,6 @@
 """Manifests naming files by URL: copied to a staging folder, checked, ingested, recorded by URL."""
 
+import json
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -199,21 +200,31 @@ def test_a_staging_folder_that_does_not_exist_is_a_configuration_error(tmp_path)
         pass
 
 
-def test_a_file_larger_than_the_free_space_is_refused_before_copying(http_folder, tmp_path, monkeypatch):
+def test_files_that_together_exceed_the_free_space_are_refused_before_copying(http_folder, tmp_path, monkeypatch):
     served, base = http_folder
-    (served / "m1.mp4").write_bytes(b"\0" * 4096)
+    for name in ("m1.mp4", "m2.mp4"):
+        (served / name).write_bytes(b"\0" * 600)
     copies = tmp_path / "copies"
     copies.mkdir()
     full_disk = SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000)
     monkeypatch.setattr(staging_module.shutil, "disk_usage", lambda path: full_disk)
-    session = {"name": "s1", "subject": "m1", "fps": 30, "video": {"path": f"{base}/m1.mp4"}}
+    sessions = [{"name": f"s{i}", "subject": "m1", "fps": 30, "video": {"path": f"{base}/m{i}.mp4"}} for i in (1, 2)]
+    document = {"manifest_version": 1, "lab": "labA", "subjects": [{"name": "m1"}], "sessions": sessions}
+    (tmp_path / "manifest.json").write_text(json.dumps(document))
+    manifest = load_manifest(tmp_path / "manifest.json")
     staging = Staging(copies)
-    _, _, problems = planned(tmp_path, session, staging=staging)
-    assert problems == [
-        f"session m1/s1: cannot copy {base}/m1.mp4: it needs 4.00 kiB and the staging folder {copies} has 0.98 kiB "
-        "free (set ETHOLAKE_STAGING_DIR to a larger disk)"
-    ]
+    expected = (
+        f"the 2 remote files to check need 1.17 kiB together and the staging folder {copies} has 0.98 kiB free: "
+        "set ETHOLAKE_STAGING_DIR to a larger disk, or ingest the manifest in parts"
+    )
+    with pytest.raises(ConfigError) as raised:
+        plan_manifest(manifest, staging=staging)
+    assert str(raised.value) == expected
     assert staging.copied == {} and list(copies.iterdir()) == []
+    full_disk.free = 500
+    with pytest.raises(OSError, match=r"it needs 600 B and the staging folder .* has 500 B free"):
+        Staging(copies).fetch(f"{base}/m1.mp4")
+    assert list(copies.iterdir()) == []
 
 
 def test_missing_credentials_are_a_problem_naming_the_url_not_a_missing_file(bucket, tmp_path, monkeypatch):

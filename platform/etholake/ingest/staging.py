@@ -29,6 +29,7 @@ from etholake.ingest.manifest import FileEntry, SessionEntry
 from etholake.ingest.stamps import Stamp, remote_stamp
 
 FILES_AT_ONCE = 4
+INFOS_AT_ONCE = 16
 
 
 def no_options(url: str) -> dict[str, Any]:
@@ -54,18 +55,33 @@ class Staging:
     failed: dict[str, Exception] = field(default_factory=dict)
     stamps: dict[str, Stamp | None] = field(default_factory=dict)
     """Each copied URL's stamp (:func:`etholake.ingest.stamps.remote_stamp`), taken before the copy."""
+    infos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What each URL's filesystem said about it (fsspec ``info``) before :meth:`fetch_all` copied anything."""
 
     def fetch_all(self, urls: Sequence[str], *, show_progress: bool = False) -> None:
         """Copy every URL not copied yet, ``FILES_AT_ONCE`` at a time; :meth:`fetch` then returns each copy.
 
         A URL that cannot be copied is remembered with its error, which
-        :meth:`fetch` raises. Each file's room is checked against the free
-        space when its copy starts, so files copied at once may together
-        exceed it; the copy then fails with the disk's own error.
+        :meth:`fetch` raises.
+
+        Raises
+        ------
+        ConfigError
+            Before anything is copied, if the files together need more room
+            than the staging folder has free.
         """
         from etholake.progress import progress_bar
 
         todo = [url for url in dict.fromkeys(urls) if url not in self.copied and url not in self.failed]
+        self._ask_infos(todo)
+        needed = sum(self.infos[url].get("size") or 0 for url in todo if url in self.infos)
+        free = shutil.disk_usage(self.folder).free
+        if needed > free:
+            raise ConfigError(
+                f"the {len(todo)} remote files to check need {format_bytes(needed)} together and the staging folder "
+                f"{self.folder} has {format_bytes(free)} free: set ETHOLAKE_STAGING_DIR to a larger disk, "
+                "or ingest the manifest in parts"
+            )
         with (
             progress_bar("copy", len(todo), enabled=show_progress and bool(todo)) as advance,
             ThreadPoolExecutor(max_workers=FILES_AT_ONCE, thread_name_prefix="etholake-staging") as pool,
@@ -73,6 +89,21 @@ class Staging:
             for done in as_completed([pool.submit(self._fetch_remembering_failure, url) for url in todo]):
                 done.result()
                 advance()
+
+    def _ask_infos(self, urls: Sequence[str]) -> None:
+        """Ask each URL's filesystem about it, ``INFOS_AT_ONCE`` at a time; URLs that cannot be asked are skipped."""
+
+        def ask(url: str) -> None:
+            try:
+                fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
+                found = fs.info(remote)
+            except Exception:  # each filesystem raises its own types; fetch asks again and keeps the error
+                return
+            if found.get("type") == "file":
+                self.infos[url] = found
+
+        with ThreadPoolExecutor(max_workers=INFOS_AT_ONCE, thread_name_prefix="etholake-staging-info") as pool:
+            list(pool.map(ask, [url for url in urls if url not in self.infos]))
 
     def _fetch_remembering_failure(self, url: str) -> None:
         try:
@@ -96,7 +127,7 @@ class Staging:
             raise self.failed[url]
         if url not in self.copied:
             fs, remote = fsspec.core.url_to_fs(url, **self.filesystem_options(url))
-            found = fs.info(remote)
+            found = self.infos.get(url) or fs.info(remote)
             if found.get("type") != "file":
                 raise FileNotFoundError(url)
             size, free = found.get("size"), shutil.disk_usage(self.folder).free

@@ -112,9 +112,7 @@ def nwb_pose_extent(
     return n_time, rate or _rate_from_timestamps(timestamps)
 
 
-def _chosen_groups(
-    path: Path, handle: h5py.File, nwb_pose_estimation: str | Sequence[str] | None
-) -> list[h5py.Group]:
+def _chosen_groups(path: Path, handle: h5py.File, nwb_pose_estimation: str | Sequence[str] | None) -> list[h5py.Group]:
     if _text(handle.attrs.get("neurodata_type")) != "NWBFile":
         raise InputFileError(path, "is HDF5 but not an NWB file (no NWBFile root)")
     groups = _pose_estimation_groups(handle)
