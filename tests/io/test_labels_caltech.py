@@ -198,3 +198,31 @@ def test_broken_files_raise_input_file_error(tmp_path, content, problem):
     path.write_bytes(content)
     with pytest.raises(InputFileError, match=problem):
         read_caltech(path)
+
+
+def _without_ranges(text: str) -> str:
+    return text[: text.index("S1:")] + "S1:\tstart\tend\ttype\r\n" + "-" * 29 + "\r\n"
+
+
+def _cut_inside_s2(text: str) -> str:
+    return text[: text.index("\r\n", text.index("S2:") + 400) + 2]
+
+
+def _cut_before_the_last_numbers(text: str) -> str:
+    return text[: text.rindex("   \t") + 4]
+
+
+@pytest.mark.parametrize(
+    ("cut", "problem"),
+    [
+        (_without_ranges, "stream S1 lists no ranges: the file looks cut short"),
+        (_cut_inside_s2, r"its streams end on different frames \(S1 at frame 13500, S2 at frame \d+\)"),
+        (_cut_before_the_last_numbers, "the last line stops before its range"),
+    ],
+)
+def test_a_real_file_cut_short_raises_one_clear_error(shared_data, tmp_path, cut, problem):
+    path = tmp_path / "5_annot.txt"
+    path.write_bytes(cut(shared_data("rat_dyad/labels/5_annot.txt").read_bytes().decode()).encode())
+    with pytest.raises(InputFileError, match=problem) as error:
+        read_caltech(path, stream="S1")
+    assert str(error.value).startswith(f"{path}: ")

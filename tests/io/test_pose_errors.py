@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from etholake.errors import InputFileError
-from etholake.io import _files, detect_pose_format, read_pose
+from etholake.io import _files, count_pose_frames, detect_pose_format, read_pose
 from etholake.io._pandas_hdf import UnsafePickleError, literal_from_pickle
 
 DLC_H5 = "pose/dlc_single_openfield_m3v1mp4.predictions.h5"
@@ -142,6 +142,26 @@ def nwb_unknown_estimation(shared_data, tmp_path):
     return path, {"nwb_pose_estimation": "Nope"}, "has no PoseEstimation named"
 
 
+def caltech_labels_as_dlc_csv(shared_data, tmp_path):
+    path = copy(shared_data, "rat_dyad/labels/13_annot.txt", tmp_path)
+    return path, {"format": "dlc_csv"}, "first header cell is 'Caltech Behavior Annotator"
+
+
+def caltech_labels_as_pose(shared_data, tmp_path):
+    path = copy(shared_data, "rat_dyad/labels/13_annot.txt", tmp_path)
+    return path, {}, "matches no supported pose CSV layout"
+
+
+def corrupted_frame_index_h5(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    with h5py.File(path, "r+") as handle:
+        table = handle["df_with_missing/table"]
+        rows = table[()]
+        rows["index"][5] = 2**62
+        table[...] = rows
+    return path, {}, f"frame number {2**62}, which no video has: the file looks corrupted"
+
+
 BAD_FILES = [
     truncated_h5,
     corrupted_h5,
@@ -163,6 +183,9 @@ BAD_FILES = [
     missing_pandas_key,
     nwb_without_pose,
     nwb_unknown_estimation,
+    caltech_labels_as_dlc_csv,
+    caltech_labels_as_pose,
+    corrupted_frame_index_h5,
 ]
 
 
@@ -177,6 +200,12 @@ def test_bad_file_raises_one_input_file_error(shared_data, tmp_path, make_bad_fi
     assert error.path == str(path)
     assert str(error).startswith(f"{path}: ")
     assert str(error).count(str(path)) == 1
+
+
+def test_a_corrupted_frame_index_is_refused_by_the_cheap_count_too(shared_data, tmp_path):
+    path, _, problem = corrupted_frame_index_h5(shared_data, tmp_path)
+    with pytest.raises(InputFileError, match=problem):
+        count_pose_frames(path, "dlc_h5")
 
 
 def test_csv_renamed_h5_is_read_by_content_with_a_warning(shared_data, tmp_path):

@@ -64,3 +64,16 @@ def test_an_slp_file_counts_to_its_last_frame_with_an_instance(shared_data, tmp_
 
 def test_formats_without_a_cheap_count_say_so(shared_data):
     assert count_pose_frames(shared_data("pose/sleap_anipose_minimal_points3d.h5"), "anipose_h5") is None
+
+
+@pytest.mark.parametrize(
+    ("relative", "problem"),
+    [
+        ("pose/dlc_multi_deepof_madlc.predictions.h5", "has no 'tracks' dataset"),
+        ("pose/sleap_anipose_minimal_points3d.h5", "has no 'node_names' dataset"),
+    ],
+)
+def test_a_file_of_another_format_is_not_counted_as_a_sleap_analysis_file(shared_data, relative, problem):
+    path = shared_data(relative)
+    with pytest.raises(InputFileError, match=problem):
+        count_pose_frames(path, "sleap_h5")

@@ -41,6 +41,8 @@ H5_BLOCK_BYTES = 1 << 22
 _CSV_BLOCK_BYTES = 1 << 20
 _SUFFIXED = re.compile(r"^(.*)\.(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
+MAX_FRAME_NUMBER = 2**31 - 1
+"""Largest plausible frame number (8 months of video at 100 fps): a larger one, or a negative one, is corruption."""
 
 
 @dataclass
@@ -156,7 +158,7 @@ def count_dlc_h5_frames(path: str | Path, *, key: str | None = None) -> int:
         if frame.n_rows == 0:
             return 0
         index = frame.fixed_index if frame.fixed_index is not None else frame.group["table"].fields("index")[:]
-    return _extent(index, frame.n_rows)
+    return _extent(path, index, frame.n_rows)
 
 
 def _pandas_frame(path: Path, handle: h5py.File, key: str | None) -> PandasFrame:
@@ -192,14 +194,27 @@ def count_dlc_csv_frames(path: str | Path) -> int:
     if n_index != 1:
         return table.num_rows
     labels = _row_labels([table.column(0)])
-    return _extent(labels, table.num_rows)
+    return _extent(path, labels, table.num_rows)
 
 
-def _extent(index: np.ndarray | Sequence, n_rows: int) -> int:
+def _extent(path: Path, index: np.ndarray | Sequence, n_rows: int) -> int:
     """Last frame number + 1 of an integer row index; the number of rows for any other index."""
     if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size:
+        _check_frame_numbers(path, index)
         return int(index.max()) + 1
     return n_rows
+
+
+def _check_frame_numbers(path: str | Path, frames: np.ndarray) -> None:
+    """Refuse a frame index holding a number no video has (a corrupted index)."""
+    if frames.size == 0:
+        return
+    lowest, highest = int(frames.min()), int(frames.max())
+    if lowest < 0 or highest > MAX_FRAME_NUMBER:
+        implausible = lowest if lowest < 0 else highest
+        raise InputFileError(
+            path, f"the frame index holds frame number {implausible}, which no video has: the file looks corrupted"
+        )
 
 
 def read_csv_values(
@@ -279,6 +294,7 @@ def table_to_pose(
     frames, image_paths = None, None
     if isinstance(table.row_labels, np.ndarray):
         frames = table.row_labels
+        _check_frame_numbers(path, frames)
         order = _frame_order(path, frames)
         if order is not None:
             position, confidence, frames = position[order], confidence[order], frames[order]

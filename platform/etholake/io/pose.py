@@ -261,7 +261,7 @@ def _detect_csv(path: Path, header: list[list[str]]) -> str:
 def _format_hint(path: Path, format: str) -> str:
     try:
         detected = detect_pose_format(path)
-    except InputFileError:
+    except Exception:  # only a hint: whatever detection hits must not replace the reader's own error
         return ""
     if detected == format:
         return ""

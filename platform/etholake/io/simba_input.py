@@ -88,7 +88,7 @@ def read_simba_csv(path: str | Path, *, fps: float | None = None, confidence_kin
 
 def simba_header_rows(header: list[list[str]]) -> int | None:
     """Return the number of header rows if ``header`` looks like a SimBA input CSV, else None."""
-    if len(header) >= 4 and [row[0].strip().lower() for row in header[:3]] in (
+    if len(header) >= 4 and [row[0].strip().lower() if row else "" for row in header[:3]] in (
         ["scorer", "bodypart", "coords"],
         ["scorer", "bodyparts", "coords"],
     ):

@@ -66,9 +66,7 @@ def read_sleap_h5(path: str | Path, *, fps: float | None = None) -> xr.Dataset:
     """
     path = require_readable_file(path)
     with open_hdf5(path) as handle, wrap_errors(path, "cannot read the SLEAP analysis arrays"):
-        for name in ("tracks", "node_names"):
-            if name not in handle:
-                raise InputFileError(path, f"has no '{name}' dataset, so it is not a SLEAP analysis file")
+        _require_analysis_datasets(path, handle)
         transposed = bool(handle.attrs.get("transpose", True))
         position = _canonical(handle, "tracks", ("frame", "xy", "node", "track"), transposed).astype(np.float32)
         n_frames, _, n_nodes, n_tracks = position.shape
@@ -80,8 +78,7 @@ def read_sleap_h5(path: str | Path, *, fps: float | None = None) -> xr.Dataset:
         node_names = _strings(handle["node_names"][()])
         track_names = _strings(handle["track_names"][()]) if "track_names" in handle else []
         video_path = _scalar_text(handle, "video_path")
-    if len(node_names) != n_nodes:
-        raise InputFileError(path, f"lists {len(node_names)} node names for {n_nodes} nodes in 'tracks'")
+    _require_node_names(path, len(node_names), n_nodes)
     if len(track_names) != n_tracks:
         track_names = [f"track_{i}" for i in range(n_tracks)]
         warn_fixup(path, f"track names missing or mismatched; named the {n_tracks} track(s) track_0, track_1, ...")
@@ -187,6 +184,17 @@ def read_sleap_slp(path: str | Path, *, fps: float | None = None, video: int = 0
     return ds
 
 
+def _require_analysis_datasets(path: Path, handle: h5py.File) -> None:
+    for name in ("tracks", "node_names"):
+        if not isinstance(handle.get(name), h5py.Dataset):
+            raise InputFileError(path, f"has no '{name}' dataset, so it is not a SLEAP analysis file")
+
+
+def _require_node_names(path: Path, n_names: int, n_nodes: int) -> None:
+    if n_names != n_nodes:
+        raise InputFileError(path, f"lists {n_names} node names for {n_nodes} nodes in 'tracks'")
+
+
 def _axes(handle: h5py.File, name: str, target: tuple[str, ...], transposed: bool) -> tuple[str, ...]:
     """Axis names of dataset ``name``: its ``dims`` attribute, else SLEAP's layout for ``transposed``."""
     dataset = handle[name]
@@ -214,11 +222,12 @@ def count_sleap_h5_frames(path: str | Path) -> int:
     """
     path = require_readable_file(path)
     with open_hdf5(path) as handle, wrap_errors(path, "cannot read the SLEAP analysis arrays"):
-        if "tracks" not in handle:
-            raise InputFileError(path, "has no 'tracks' dataset, so it is not a SLEAP analysis file")
+        _require_analysis_datasets(path, handle)
         transposed = bool(handle.attrs.get("transpose", True))
         dims = _axes(handle, "tracks", ("frame", "xy", "node", "track"), transposed)
-        return int(handle["tracks"].shape[dims.index("frame")])
+        shape = handle["tracks"].shape
+        _require_node_names(path, len(handle["node_names"]), shape[dims.index("node")])
+        return int(shape[dims.index("frame")])
 
 
 def count_sleap_slp_frames(path: str | Path, *, video: int = 0) -> int:

@@ -97,8 +97,8 @@ def parse_caltech(path: str | Path) -> tuple[list[str], dict[str, CaltechStream]
     Raises
     ------
     InputFileError
-        If the header is missing, a line cannot be parsed, or a range is empty
-        or starts before frame 1.
+        If the header is missing, a line cannot be parsed, a range is empty
+        or starts before frame 1, or the file looks cut short.
     """
     path = require_readable_file(path)
     try:
@@ -144,6 +144,7 @@ def parse_caltech(path: str | Path) -> tuple[list[str], dict[str, CaltechStream]
         raise InputFileError(path, f"line {number}: cannot parse {line.strip()[:60]!r}")
     if not raw:
         raise InputFileError(path, "no annotation stream (a line like 'S1:\\tstart\\tend\\ttype') found")
+    _check_complete(path, text, raw)
 
     streams = {}
     for name, rows in raw.items():
@@ -158,6 +159,28 @@ def parse_caltech(path: str | Path) -> tuple[list[str], dict[str, CaltechStream]
             first_line=[r[3] for r in rows],
         )
     return configuration, streams
+
+
+def _check_complete(path: Path, text: str, raw: dict[str, list[tuple[int, int, str, int]]]) -> None:
+    """Refuse a file cut short: a last line cut before its numbers, a stream without ranges, or streams that end apart.
+
+    The annotator writes every stream over the whole video, so all streams end
+    on the same frame.
+    """
+    last_line = text.rsplit("\n", 1)[-1]
+    if last_line and not last_line.strip():
+        raise InputFileError(path, "the last line stops before its range: the file looks cut short")
+    empty = [name for name, rows in raw.items() if not rows]
+    if empty:
+        raise InputFileError(path, f"stream {empty[0]} lists no ranges: the file looks cut short")
+    ends = {name: max(stop for _, stop, _, _ in rows) for name, rows in raw.items()}
+    if len(set(ends.values())) > 1:
+        described = ", ".join(f"{name} at frame {end}" for name, end in ends.items())
+        raise InputFileError(
+            path,
+            f"its streams end on different frames ({described}), but the annotator writes every stream over the "
+            "whole video: the file looks cut short",
+        )
 
 
 def _check_overlaps(path: Path, stream: CaltechStream) -> None:
