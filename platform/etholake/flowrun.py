@@ -45,8 +45,10 @@ def prepare_prefect() -> None:
     a missing asset) are not logged with a traceback; any other failure still
     is. Prefect's background services do not report their shutdown progress.
     Without ``PREFECT_API_URL``, Prefect's temporary server gets
-    ``TEMPORARY_SERVER_STARTUP_TIMEOUT_S`` to start unless
-    ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` says otherwise.
+    ``TEMPORARY_SERVER_STARTUP_TIMEOUT_S`` to start unless the environment
+    variable ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` says
+    otherwise (a value in a Prefect profile does not: environment variables
+    rank above profiles). Call it before Prefect is imported.
     """
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(TEMPORARY_SERVER_STARTUP_TIMEOUT_S))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -273,3 +273,24 @@ def test_a_suite2p_iscell_file_is_checked_hashed_and_versioned_with_its_traces(t
     np.testing.assert_allclose(traces["cell_probability"].values, classified[cells, 1])
     iscell.unlink()
     assert plan_manifest(manifest)[1] == [f"session m1/s1: file not found: {iscell}"]
+
+
+def test_a_reused_video_reports_its_copy_in_the_lake_too(tmp_path, shared_data):
+    pose = tmp_path / "m1DLC_resnet50.csv"
+    write_dlc_csv(pose, 500, seed=0)
+    session = {
+        "name": "s1",
+        "subject": "m1",
+        "fps": 30,
+        "pose": {"path": str(pose)},
+        "video": {"path": str(shared_data("pose/video_sleap_nn_centered_pair_small.mp4")), "store": "copy"},
+    }
+    manifest, plans, problems = planned(tmp_path, session)
+    assert problems == []
+    _, ingest = ingester(tmp_path, manifest, plans)
+    first = ingest()
+    assert set(first.created) == {"video_file", "video", "pose"}
+    write_dlc_csv(pose, 500, seed=1)
+    second = ingest()
+    assert set(second.created) == {"pose"}
+    assert second.reused == {"video": first.created["video"], "video_file": first.created["video_file"]}

@@ -89,6 +89,15 @@ def test_a_web_server_s_last_modified_header_is_a_stamp():
     assert remote_stamp(info) == [5, "", "Wed, 02 Dec 2026 10:00:00 GMT"]
 
 
+def test_a_session_recorded_without_its_assets_is_not_left_out(ingested):
+    manifest_path, _, catalog_url, _, _ = ingested
+    with Catalog(catalog_url) as catalog:
+        extra = dict(catalog.session("alice", KEY)["extra"])
+        del extra["ingest_assets"]
+        catalog.register_session("alice", KEY, extra=extra)
+    assert left_out(manifest_path, catalog_url) == set()
+
+
 def test_a_session_not_in_the_catalog_is_not_left_out(ingested):
     manifest_path, _, catalog_url, _, _ = ingested
     document = json.loads(manifest_path.read_text())

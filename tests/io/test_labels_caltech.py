@@ -212,17 +212,31 @@ def _cut_before_the_last_numbers(text: str) -> str:
     return text[: text.rindex("   \t") + 4]
 
 
+def test_a_real_file_cut_before_the_numbers_of_its_last_line_raises_one_clear_error(shared_data, tmp_path):
+    path = tmp_path / "5_annot.txt"
+    path.write_bytes(
+        _cut_before_the_last_numbers(shared_data("rat_dyad/labels/5_annot.txt").read_bytes().decode()).encode()
+    )
+    with pytest.raises(InputFileError, match="the last line stops before its range") as error:
+        read_caltech(path, stream="S1")
+    assert str(error.value).startswith(f"{path}: ")
+
+
 @pytest.mark.parametrize(
     ("cut", "problem"),
     [
-        (_without_ranges, "stream S1 lists no ranges: the file looks cut short"),
-        (_cut_inside_s2, r"its streams end on different frames \(S1 at frame 13500, S2 at frame \d+\)"),
-        (_cut_before_the_last_numbers, "the last line stops before its range"),
+        (_without_ranges, "stream S1 lists no ranges"),
+        (_cut_inside_s2, r"stream S2 ends at frame \d+, before frame 13500"),
     ],
 )
-def test_a_real_file_cut_short_raises_one_clear_error(shared_data, tmp_path, cut, problem):
+def test_a_real_file_whose_streams_end_apart_warns_that_it_may_be_cut_short(shared_data, tmp_path, cut, problem):
     path = tmp_path / "5_annot.txt"
     path.write_bytes(cut(shared_data("rat_dyad/labels/5_annot.txt").read_bytes().decode()).encode())
-    with pytest.raises(InputFileError, match=problem) as error:
-        read_caltech(path, stream="S1")
-    assert str(error.value).startswith(f"{path}: ")
+    with pytest.warns(UserWarning, match=rf"^{path}: {problem}; .* so the file may be cut short"):
+        read_caltech_streams(path)
+
+
+def test_a_file_ending_in_a_blank_line_without_a_line_break_is_complete(tmp_path):
+    path = write_caltech(tmp_path, [(1, 3, "attack")])
+    path.write_bytes(path.read_bytes().rstrip(b"\r\n"))
+    assert read_caltech(path)["label"].sizes["time"] == 3

@@ -21,7 +21,7 @@ from etholake.resources import json_schema
 
 FILE_KEYS = ("name", "subject", "video", "pose", "labels", "neural", "calibration")
 COMPANION_OPTIONS = ("iscell",)
-"""Reader options that name a file read with the entry's own (suite2p's ``iscell.npy``)."""
+"""Options of a ``neural`` entry that name a file read with the entry's own (suite2p's ``iscell.npy``)."""
 
 
 class ManifestError(EtholakeError):
@@ -125,13 +125,17 @@ def _resolve(base: Path, raw: str) -> str:
     return str(path if path.is_absolute() else (base / path).resolve())
 
 
-def _file(base: Path, entry: dict[str, Any] | None, known: tuple[str, ...]) -> FileEntry | None:
+def _file(
+    base: Path, entry: dict[str, Any] | None, known: tuple[str, ...], companion_options: tuple[str, ...] = ()
+) -> FileEntry | None:
     if entry is None:
         return None
     extra = {k: v for k, v in entry.items() if k in known}
     options = dict(entry.get("options") or {})
     companions = {
-        name: FileEntry(_resolve(base, str(options.pop(name)))) for name in COMPANION_OPTIONS if name in options
+        name: FileEntry(_resolve(base, options.pop(name)))
+        for name in companion_options
+        if isinstance(options.get(name), str)
     }
     return FileEntry(_resolve(base, entry["path"]), entry.get("format"), options, extra, companions=companions)
 
@@ -178,7 +182,9 @@ def load_manifest(path: str | Path) -> Manifest:
                 video=_file(path.parent, raw.get("video"), ("store",)),
                 pose=_file(path.parent, raw.get("pose"), ("individuals",)),
                 labels=tuple(_file(path.parent, e, ("annotator", "label_set")) for e in raw.get("labels", [])),
-                neural=tuple(_file(path.parent, e, ("kind", "clock")) for e in raw.get("neural", [])),
+                neural=tuple(
+                    _file(path.parent, e, ("kind", "clock"), COMPANION_OPTIONS) for e in raw.get("neural", [])
+                ),
                 calibration=_file(path.parent, raw.get("calibration"), ()),
             )
         )

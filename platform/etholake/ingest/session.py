@@ -238,6 +238,7 @@ def _stage_pending(
     versions = _versions(catalog, actor, key, item.kind, item.params)
     if versions and versions[0].params.get("recipe") == item.params["recipe"]:
         outcome.reused[item.label] = versions[0].id
+        outcome.reused |= {role: id_ for id_, role in versions[0].parents.items() if role == "video_file"}
         return []
     staged = []
     parents = {versions[0].id: PREVIOUS_VERSION} if versions else {}

@@ -124,7 +124,7 @@ def unchanged_sessions(
             recorded = catalog.session(actor, key)["extra"] or {}
         except NotFoundError:
             continue
-        if recorded.get("ingest_entry") != entry_digest(manifest, entry):
+        if "ingest_assets" not in recorded or recorded.get("ingest_entry") != entry_digest(manifest, entry):
             continue
         stamps = {f.origin: file_stamp(f, remote) for f in session_files(entry)}
         if None not in stamps.values() and recorded.get("ingest_files") == stamps:

@@ -226,7 +226,7 @@ def count_sleap_h5_frames(path: str | Path) -> int:
         transposed = bool(handle.attrs.get("transpose", True))
         dims = _axes(handle, "tracks", ("frame", "xy", "node", "track"), transposed)
         shape = handle["tracks"].shape
-        _require_node_names(path, len(handle["node_names"]), shape[dims.index("node")])
+        _require_node_names(path, len(_strings(handle["node_names"][()])), shape[dims.index("node")])
         return int(shape[dims.index("frame")])
 
 

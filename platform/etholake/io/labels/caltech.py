@@ -44,6 +44,7 @@ non-background range of S1 not scored (-1) in the stream read, or
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +98,8 @@ def parse_caltech(path: str | Path) -> tuple[list[str], dict[str, CaltechStream]
     Raises
     ------
     InputFileError
-        If the header is missing, a line cannot be parsed, a range is empty
-        or starts before frame 1, or the file looks cut short.
+        If the header is missing, a line cannot be parsed (the last one cut
+        short, say), or a range is empty or starts before frame 1.
     """
     path = require_readable_file(path)
     try:
@@ -162,24 +163,28 @@ def parse_caltech(path: str | Path) -> tuple[list[str], dict[str, CaltechStream]
 
 
 def _check_complete(path: Path, text: str, raw: dict[str, list[tuple[int, int, str, int]]]) -> None:
-    """Refuse a file cut short: a last line cut before its numbers, a stream without ranges, or streams that end apart.
+    """Refuse a file whose last line was cut inside a range; warn when its streams look cut short.
 
-    The annotator writes every stream over the whole video, so all streams end
-    on the same frame.
+    The annotator writes every stream over the whole video, so all its
+    streams end on the same frame; other writers may code sparse bouts, so
+    a stream without ranges, or one ending before another, is a warning.
     """
     last_line = text.rsplit("\n", 1)[-1]
-    if last_line and not last_line.strip():
+    if "\t" in last_line and not last_line.strip():
         raise InputFileError(path, "the last line stops before its range: the file looks cut short")
-    empty = [name for name, rows in raw.items() if not rows]
-    if empty:
-        raise InputFileError(path, f"stream {empty[0]} lists no ranges: the file looks cut short")
-    ends = {name: max(stop for _, stop, _, _ in rows) for name, rows in raw.items()}
-    if len(set(ends.values())) > 1:
-        described = ", ".join(f"{name} at frame {end}" for name, end in ends.items())
-        raise InputFileError(
-            path,
-            f"its streams end on different frames ({described}), but the annotator writes every stream over the "
-            "whole video: the file looks cut short",
+    ends = {name: max((stop for _, stop, _, _ in rows), default=0) for name, rows in raw.items()}
+    last = max(ends.values())
+    short = [
+        f"{name} lists no ranges" if not end else f"{name} ends at frame {end}, before frame {last}"
+        for name, end in ends.items()
+        if end < last or not end
+    ]
+    if short:
+        warnings.warn(
+            f"{path}: stream {'; stream '.join(short)}; the annotator codes every stream to the end of the video, "
+            "so the file may be cut short: frames after a stream's last range are not scored",
+            UserWarning,
+            stacklevel=4,
         )
 
 
