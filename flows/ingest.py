@@ -24,6 +24,7 @@ from etholake.ingest.manifest import Manifest
 from etholake.ingest.preflight import SessionPlan, checked_manifests
 from etholake.ingest.register import register_manifest
 from etholake.ingest.session import fill_unchanged
+from etholake.ingest.staging import Staging
 from etholake.ingest.stamps import unchanged_sessions
 
 
@@ -34,11 +35,11 @@ def _ingest(plan, lake_url: str, storage_options: dict, catalog_url: str, user: 
 def _unchanged_finder(settings: Settings):
     """Given a manifest, its sessions recorded with the same entry and file stamps (none before the catalog exists)."""
 
-    def unchanged(manifest: Manifest) -> Collection[SessionKey]:
+    def unchanged(manifest: Manifest, staging: Staging) -> Collection[SessionKey]:
         if not is_current(settings.catalog_url):
             return set()
         with Catalog(settings.catalog_url, migrate_schema=False) as opened:
-            return unchanged_sessions(opened, settings.user, manifest, settings.filesystem_options)
+            return unchanged_sessions(opened, settings.user, manifest, staging.remote_stamps)
 
     return unchanged
 

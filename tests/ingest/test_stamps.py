@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from test_session_order import pose_with_labels, write_dlc_csv
@@ -10,6 +11,7 @@ from etholake.catalog import Catalog, SessionKey
 from etholake.config import load_settings
 from etholake.ingest import ingest_session, load_manifest, plan_manifest
 from etholake.ingest.session import SessionOutcome, fill_unchanged
+from etholake.ingest.staging import Staging
 from etholake.ingest.stamps import remote_stamp, unchanged_sessions
 
 KEY = SessionKey("labA", "m1", "s1")
@@ -42,7 +44,8 @@ def ingested(tmp_path):
 
 def left_out(manifest_path, catalog_url):
     with Catalog(catalog_url) as catalog:
-        return unchanged_sessions(catalog, "alice", load_manifest(manifest_path), load_settings().filesystem_options)
+        staging = Staging(Path(manifest_path).parent, load_settings().filesystem_options)
+        return unchanged_sessions(catalog, "alice", load_manifest(manifest_path), staging.remote_stamps)
 
 
 def test_an_ingested_session_is_left_out_until_a_file_or_its_entry_changes(ingested, tmp_path):

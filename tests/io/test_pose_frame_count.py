@@ -6,7 +6,7 @@ import pytest
 
 from etholake.errors import InputFileError
 from etholake.ingest.labels import session_frames
-from etholake.io import count_pose_frames, detect_pose_format, read_pose, stated_pose_fps
+from etholake.io import count_pose_frames, detect_pose_format, pose_extent, read_pose, stated_pose_fps
 
 INDEXED_FILES = [
     "pose/dlc_multi_deepof_madlc.predictions.h5",
@@ -40,6 +40,7 @@ def test_the_index_count_equals_the_frames_of_the_read_file(shared_data, relativ
         stated = read_pose(path).attrs.get("fps")
     assert count_pose_frames(path, name) == session_frames(pose)
     assert stated_pose_fps(path, name) == stated
+    assert pose_extent(path, name) == (session_frames(pose), stated)
 
 
 def test_unsorted_rows_count_to_the_largest_frame(tmp_path):

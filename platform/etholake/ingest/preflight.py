@@ -138,20 +138,19 @@ def _counted_frames(plan: SessionPlan) -> int | None:
 def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
     """Frames the session's pose covers and its frame rate (the plan's, else the one the file states).
 
-    Files that :func:`etholake.io.count_pose_frames` can count are counted,
-    and their frame rate read, without reading their values; other files
+    Files that :func:`etholake.io.pose_extent` covers are counted, and their
+    frame rate read, without reading their values; other files
     are read (not hashed: the ingest does). None if the file cannot be read:
     the ingest then fails that session alone.
     """
     from etholake.ingest.labels import session_frames
-    from etholake.io import count_pose_frames, read_pose, stated_pose_fps
+    from etholake.io import pose_extent, read_pose
 
     pose = plan.entry.pose
     try:
-        n_frames = count_pose_frames(pose.path, plan.pose_format, **pose.options)
-        if n_frames is not None:
-            fps = plan.fps if plan.fps is not None else stated_pose_fps(pose.path, plan.pose_format, **pose.options)
-            return n_frames, fps
+        extent = pose_extent(pose.path, plan.pose_format, **pose.options)
+        if extent is not None:
+            return extent[0], plan.fps if plan.fps is not None else extent[1]
         options = {**pose.options, **({"fps": plan.fps} if plan.fps is not None else {})}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -231,7 +230,7 @@ def checked_manifests(
     settings: Settings,
     *,
     show_progress: bool = False,
-    unchanged: Callable[[Manifest], Collection[SessionKey]] | None = None,
+    unchanged: Callable[[Manifest, Staging], Collection[SessionKey]] | None = None,
 ) -> Iterator[list[tuple[Manifest, list[SessionPlan]]]]:
     """Load and check manifests, their remote files copied to a staging folder that lives until the block ends.
 
@@ -244,7 +243,8 @@ def checked_manifests(
     show_progress
         Show bars over the copies and the sessions.
     unchanged
-        Given a manifest, the sessions to leave out unchecked (see :func:`plan_manifest`).
+        Given a manifest and the staging folder (whose remote file stamps it
+        may ask), the sessions to leave out unchecked (see :func:`plan_manifest`).
 
     Yields
     ------
@@ -261,7 +261,7 @@ def checked_manifests(
     with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
         checked, found = [], {}
         for manifest in manifests:
-            left_out = unchanged(manifest) if unchanged is not None else ()
+            left_out = unchanged(manifest, staging) if unchanged is not None else ()
             plans, problems = plan_manifest(manifest, staging=staging, show_progress=show_progress, unchanged=left_out)
             checked.append((manifest, plans))
             if problems:

@@ -105,6 +105,15 @@ class Staging:
         with ThreadPoolExecutor(max_workers=INFOS_AT_ONCE, thread_name_prefix="etholake-staging-info") as pool:
             list(pool.map(ask, [url for url in urls if url not in self.infos]))
 
+    def remote_stamps(self, urls: Sequence[str]) -> dict[str, Stamp | None]:
+        """Each URL's stamp (:func:`etholake.ingest.stamps.remote_stamp`) from its ``info``, asked once per URL.
+
+        None for a URL that cannot be asked or gives no ETag or time; the
+        same answers then serve :meth:`fetch_all`, which does not ask again.
+        """
+        self._ask_infos(urls)
+        return {url: remote_stamp(self.infos[url]) if url in self.infos else None for url in urls}
+
     def _fetch_remembering_failure(self, url: str) -> None:
         try:
             self.fetch(url)

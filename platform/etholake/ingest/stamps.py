@@ -16,17 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
-
-import fsspec
 
 from etholake.catalog import Catalog, SessionKey
 from etholake.errors import NotFoundError
 from etholake.ingest.manifest import FileEntry, Manifest, SessionEntry, session_files
-
-REMOTE_AT_ONCE = 16
 
 Stamp = list[Any]
 
@@ -66,23 +61,6 @@ def entry_digest(manifest: Manifest, entry: SessionEntry) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _stamps_of_urls(
-    urls: Iterable[str], filesystem_options: Callable[[str], dict[str, Any]]
-) -> dict[str, Stamp | None]:
-    """Each URL's stamp, several asked at once; None for a URL that cannot be asked (the check will say why)."""
-
-    def ask(url: str) -> Stamp | None:
-        try:
-            fs, remote = fsspec.core.url_to_fs(url, **filesystem_options(url))
-            return remote_stamp(fs.info(remote))
-        except Exception:  # each filesystem raises its own types; the check copies the file and names the problem
-            return None
-
-    todo = list(dict.fromkeys(urls))
-    with ThreadPoolExecutor(max_workers=REMOTE_AT_ONCE, thread_name_prefix="etholake-stamps") as pool:
-        return dict(zip(todo, pool.map(ask, todo)))
-
-
 def file_stamp(item: FileEntry, remote_stamps: dict[str, Stamp | None]) -> Stamp | None:
     """A manifest file's stamp: a remote (or copied) file's from ``remote_stamps`` by URL; None if not found."""
     url = item.source or (item.path if item.is_remote else None)
@@ -95,7 +73,7 @@ def file_stamp(item: FileEntry, remote_stamps: dict[str, Stamp | None]) -> Stamp
 
 
 def unchanged_sessions(
-    catalog: Catalog, actor: str, manifest: Manifest, filesystem_options: Callable[[str], dict[str, Any]]
+    catalog: Catalog, actor: str, manifest: Manifest, remote_stamps: Callable[[list[str]], dict[str, Stamp | None]]
 ) -> set[SessionKey]:
     """Sessions of ``manifest`` whose entry and file stamps are the ones recorded at their last ingest.
 
@@ -105,8 +83,9 @@ def unchanged_sessions(
         Where the last ingest is recorded (each session's ``extra``), and who asks.
     manifest
         The manifest about to be ingested.
-    filesystem_options
-        fsspec options for a URL (remote files are asked for their stamps, 16 at a time).
+    remote_stamps
+        Given URLs, their stamps (:meth:`etholake.ingest.staging.Staging.remote_stamps`,
+        which asks several at once and keeps the answers for the copies).
 
     Returns
     -------
@@ -116,7 +95,7 @@ def unchanged_sessions(
         or time).
     """
     urls = [f.path for entry in manifest.sessions for f in session_files(entry) if f.is_remote]
-    remote = _stamps_of_urls(urls, filesystem_options)
+    remote = remote_stamps(list(dict.fromkeys(urls)))
     unchanged = set()
     for entry in manifest.sessions:
         key = SessionKey(manifest.lab, entry.subject, entry.name)

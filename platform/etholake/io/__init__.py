@@ -9,13 +9,21 @@ unchanged file (so an ingest that hashes a file first and then reads it pays onc
 """
 
 from etholake.io._files import file_sha256, start_sha256
-from etholake.io.pose import POSE_FORMATS, count_pose_frames, detect_pose_format, read_pose, stated_pose_fps
+from etholake.io.pose import (
+    POSE_FORMATS,
+    count_pose_frames,
+    detect_pose_format,
+    pose_extent,
+    read_pose,
+    stated_pose_fps,
+)
 
 __all__ = [
     "POSE_FORMATS",
     "count_pose_frames",
     "detect_pose_format",
     "file_sha256",
+    "pose_extent",
     "read_pose",
     "start_sha256",
     "stated_pose_fps",

@@ -206,6 +206,18 @@ def stated_pose_fps(path: str | Path, format: str, **options: Any) -> float | No
     return None
 
 
+def pose_extent(path: str | Path, format: str, **options: Any) -> tuple[int, float | None] | None:
+    """Frames a pose file covers and the frame rate it states, read together without its values.
+
+    What :func:`count_pose_frames` and :func:`stated_pose_fps` give, with an
+    NWB file's clock read once; None for the formats they do not count.
+    """
+    if format == "nwb":
+        return nwb_pose_extent(path, nwb_pose_estimation=options.get("nwb_pose_estimation"))
+    frames = count_pose_frames(path, format, **options)
+    return None if frames is None else (frames, stated_pose_fps(path, format, **options))
+
+
 def detect_pose_format(path: str | Path) -> str:
     """Return the pose format name of a file from its content.
 
