@@ -207,6 +207,17 @@ def test_output_to_a_file_or_pipe_is_not_cut_to_80_columns(monkeypatch):
     assert command_console().width == 100
 
 
+def test_command_tables_print_brackets_in_messages_and_paths_as_they_are(capsys, monkeypatch):
+    import pandas as pd
+
+    from etholake.tables import OutputFormat, print_frame
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    note = "/data/[lab a]/s1.csv: header rows are ['scorer']; expected scorer, [individuals,] bodyparts, coords"
+    print_frame(pd.DataFrame({"session": ["lab/m1/s1"], "notes": [note]}), OutputFormat.table)
+    assert note in capsys.readouterr().out
+
+
 def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
     for name in ("a", "b"):
         session = f'{{"name": "s1", "subject": "m1", "fps": 30, "pose": {{"path": "{name}_missing.csv"}}}}'

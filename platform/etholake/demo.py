@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.text import Text
 
 from etholake.catalog import SessionKey
 from etholake.console import command_console
@@ -80,19 +81,19 @@ class _Stages:
         self.result, self.console = result, console
 
     def run(self, name: str, action: Callable[[], tuple[str, bool]]) -> None:
-        self.console.rule(f"[bold]{name}")
+        self.console.rule(Text(name, style="bold"))
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             message, reused = action()
         notes = {re.sub(r"[\d.]+", "N", str(w.message)): str(w.message) for w in caught}
         for note in list(notes.values())[:4]:
-            self.console.print(f"[yellow]note:[/yellow] {note[:200]}")
+            self.console.print(Text.assemble(("note:", "yellow"), f" {note[:200]}"))
         if len(notes) > 4:
-            self.console.print(f"[yellow]note:[/yellow] ... and {len(notes) - 4} more kinds of warning")
+            self.console.print(Text.assemble(("note:", "yellow"), f" ... and {len(notes) - 4} more kinds of warning"))
         stage = Stage(name, message, reused, time.perf_counter() - started)
         self.result.stages.append(stage)
-        self.console.print(("[dim]reused:[/dim] " if reused else "") + message + f"  ({stage.seconds:.1f} s)")
+        self.console.print(Text.assemble(("reused: " if reused else "", "dim"), f"{message}  ({stage.seconds:.1f} s)"))
 
 
 def run_demo(

@@ -26,7 +26,7 @@ def demo(
         table.add_row(stage.name, stage.result, "yes" if stage.reused else "", f"{stage.seconds:.1f}")
     console.print(table)
     for name, frame in result.queries.items():
-        console.print(f"[bold]{name}[/bold]")
+        console.print(name, style="bold")
         console.print(frame.head(8).to_string(index=False) if len(frame) else "  (none)")
     console.print(
         f"\nlake     {result.lake}\ncatalog  {result.catalog}\nNWB      {result.nwb}\nreport   {result.report}"

@@ -6,6 +6,7 @@ import urllib.request
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from etholake.catalog import Catalog
 from etholake.catalog.migrate import current_revision, head_revision
@@ -93,7 +94,7 @@ def info() -> None:
         try:
             status = check(settings)
         except Exception as error:
-            status = f"[red]unreachable: {type(error).__name__}: {error}[/red]"
+            status = Text(f"unreachable: {type(error).__name__}: {error}", style="red")
             unreachable += 1
         table.add_row(service, setting, status)
     table.add_row("user", settings.user, "")
