@@ -182,6 +182,13 @@ def test_bad_calibration_is_rejected():
         compute_features(random_pose(20), SMALL, px_per_mm=-1)
 
 
+def test_pose_without_a_frame_rate_says_how_to_give_one():
+    pose = random_pose(20)
+    pose = pose.assign_coords(time=np.full(pose.sizes["time"], np.nan)).assign_attrs(fps=None)
+    with pytest.raises(SchemaError, match=r"no fps attribute.*read_pose\(path, fps=\.\.\.\)"):
+        compute_features(pose, SMALL)
+
+
 def test_outliers_are_removed():
     pose = random_pose(300, missing=0.0, n_individuals=1)
     position = pose["position"].values.copy()

@@ -357,7 +357,10 @@ def _fps(pose: xr.Dataset) -> float:
     steps = np.diff(np.asarray(pose["time"].values, dtype=np.float64))
     steps = steps[np.isfinite(steps) & (steps > 0)]
     if steps.size == 0:
-        raise SchemaError("pose has no fps attribute and no usable time coordinate: cannot compute features")
+        raise SchemaError(
+            "pose has no fps attribute and no usable time coordinate: cannot compute features; "
+            "give the frame rate when reading the file (read_pose(path, fps=...)) or set pose.attrs['fps']"
+        )
     fps = float(1.0 / np.median(steps))
     warnings.warn(f"pose has no fps attribute: using {fps:.4g} from the time coordinate", stacklevel=4)
     return fps
