@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,38 @@ def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
     assert failed.exception.problems == [
         f"{workdir / name}.json: session m1/s1: file not found: {workdir / name}_missing.csv" for name in ("a", "b")
     ]
+
+
+def test_warnings_etholake_raises_print_as_one_line_and_others_keep_their_origin(capsys, monkeypatch):
+    from etholake.cli import PACKAGE_DIR, show_warning
+
+    monkeypatch.setattr("warnings.showwarning", show_warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn_explicit("random-frame split is leaky", UserWarning, str(PACKAGE_DIR / "models" / "x.py"), 7)
+        warnings.warn_explicit("a library's warning", FutureWarning, "/elsewhere/library.py", 12)
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: random-frame split is leaky",
+        "/elsewhere/library.py:12: FutureWarning: a library's warning",
+    ]
+
+
+def test_the_ingest_summary_shows_each_status_as_a_word(monkeypatch):
+    from etholake.catalog import SessionKey
+    from etholake.console import command_console
+    from etholake.ingest.commands import summary_table
+    from etholake.ingest.session import SessionOutcome
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    outcomes = [
+        SessionOutcome(SessionKey("labA", "m1", "s1"), created={"pose": "a" * 32}),
+        SessionOutcome(SessionKey("labA", "m1", "s2"), error="/data/[lab a]/s2.csv: file is empty"),
+        SessionOutcome(SessionKey("labA", "m1", "s3")),
+    ]
+    console = command_console()
+    with console.capture() as captured:
+        console.print(summary_table(outcomes))
+    rows = [line for line in captured.get().splitlines() if "labA/m1/" in line]
+    statuses = [[cell.strip() for cell in row.split("│")][2] for row in rows]
+    assert statuses == ["ingested", "failed", "unchanged"]
+    assert "/data/[lab a]/s2.csv: file is empty" in rows[1]

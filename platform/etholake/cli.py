@@ -7,6 +7,11 @@ into one-line messages with a non-zero exit code.
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
+from typing import TextIO
+
 import typer
 
 from etholake import __version__, demo_commands
@@ -17,6 +22,8 @@ from etholake.jobs import model_commands
 from etholake.lake import commands as lake_commands
 from etholake.report import commands as report_commands
 from etholake.sim import commands as sim_commands
+
+PACKAGE_DIR = Path(__file__).parent
 
 app = typer.Typer(
     name="etholake",
@@ -50,11 +57,35 @@ report_commands.register(app)
 demo_commands.register(app)
 
 
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning etholake raised as one ``warning: ...`` line on stderr; others keep Python's format.
+
+    Python's format names the etholake source line that raised it and repeats that
+    line, which tells a user of the command nothing.
+    """
+    stream = file or sys.stderr
+    if Path(filename).is_relative_to(PACKAGE_DIR):
+        typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, file=stream)
+    else:
+        stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def run() -> None:
-    """Console entry point: etholake errors print as one line on stderr and exit with code 1."""
+    """Console entry point: etholake errors print as one line on stderr and exit with code 1.
+
+    Warnings etholake raises print as one line each (:func:`show_warning`).
+    """
     from etholake.errors import EtholakeError
     from etholake.flowrun import explained_prefect_start_failure
 
+    warnings.showwarning = show_warning
     try:
         with explained_prefect_start_failure():
             app()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from etholake.console import command_console
 from etholake.ingest.manifest import Manifest
@@ -23,7 +24,7 @@ def summary_table(outcomes: list[SessionOutcome]) -> Table:
         colour = {"failed": "red", "ingested": "green", "unchanged": "dim"}[outcome.status]
         table.add_row(
             str(outcome.session),
-            f"[{colour}]{outcome.status}[/{colour}]",
+            Text(outcome.status, style=colour),
             str(len(outcome.created)),
             str(len(outcome.reused)),
             notes,
