@@ -104,7 +104,12 @@ def assemble_training_data(
     feature_set: str = "default",
     sessions_lab: str | None = None,
 ) -> TrainingData:
-    """Join features (computed where missing) and labels of every labelled session into a training set."""
+    """Join features (computed where missing) and labels of every labelled session into a training set.
+
+    A session with no frame scored for ``behaviors`` under ``policy`` is left out
+    with a warning; the returned sessions and parent assets are those of the
+    sessions the training set holds.
+    """
     from etholake.models.trainset import SessionData, build_training_set
 
     features_spec = resolve_spec(feature_set)
@@ -120,9 +125,10 @@ def assemble_training_data(
             features = open_dataset(context, catalog.asset(context.user, outcome.asset_id)).load()
             labels = [open_dataset(context, asset).load() for asset in label_assets.values()]
             sessions.append(SessionData(str(key), features, labels, subject=f"{key.lab}/{key.subject}", lab=key.lab))
-            parents[outcome.asset_id] = "features"
-            parents.update({asset.id: "labels" for asset in label_assets.values()})
-    return TrainingData(sessions, build_training_set(sessions, behaviors, policy), parents)
+            parents[str(key)] = {outcome.asset_id: "features"} | {asset.id: "labels" for asset in label_assets.values()}
+    trainset = build_training_set(sessions, behaviors, policy)
+    used = [session for session in sessions if session.session in set(trainset.session)]
+    return TrainingData(used, trainset, {k: v for s in used for k, v in parents[s.session].items()})
 
 
 def evaluate_training_data(

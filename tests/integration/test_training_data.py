@@ -1,0 +1,48 @@
+"""What a model is trained from: the sessions whose labels score its behaviors, and only their assets."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from etholake.catalog import Catalog
+from etholake.jobs.context import JobContext
+from etholake.jobs.train import assemble_training_data
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_a_session_whose_labels_do_not_score_the_behavior_is_left_out_of_sessions_and_lineage(tmp_path, flow_env):
+    from etholake.flows.ingest import ingest_flow
+    from etholake.sim import simulate
+
+    simulated = simulate(
+        tmp_path / "raw", n_labs=1, sessions_per_lab=3, minutes=0.25, seed=5, video=False, neural=False, progress=False
+    )
+    manifest_path = next(iter(simulated.manifests.values()))
+    manifest = json.loads(manifest_path.read_text())
+    for index, entry in enumerate(manifest["sessions"]):
+        behavior = "groom" if index == 2 else "sniff"
+        path = tmp_path / f"{entry['name']}_labels.csv"
+        frames = np.arange(0, 200)
+        pd.DataFrame({"frame": frames, behavior: (frames // 20) % 2}).to_csv(path, index=False)
+        entry["labels"] = [{"path": str(path), "format": "frame_csv", "annotator": "trainer", "label_set": "social"}]
+    manifest_path.write_text(json.dumps(manifest))
+    context = JobContext(str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}", "alice")
+    outcomes = ingest_flow(
+        str(manifest_path), lake=context.lake_url, catalog=context.catalog_url, actor="alice", show_progress=False
+    )
+    assert [o.status for o in outcomes] == ["ingested"] * 3
+
+    with pytest.warns(UserWarning, match="has no frames scored under policy majority; it is left out"):
+        data = assemble_training_data(context, behaviors=["sniff"])
+
+    lab = manifest["lab"]
+    used = [f"{lab}/{e['subject']}/{e['name']}" for e in manifest["sessions"][:2]]
+    assert [s.session for s in data.sessions] == used
+    assert sorted(set(data.trainset.session)) == used
+    with Catalog(context.catalog_url) as catalog:
+        sessions_of_parents = {str(catalog.asset("alice", asset_id).session) for asset_id in data.parents}
+        assert sessions_of_parents == set(used)
+        assert sorted(data.parents.values()) == ["features", "features", "labels", "labels"]
