@@ -98,3 +98,23 @@ def test_readme_lineage_example(demo, monkeypatch):
     assert result.exit_code == 0, result.output
     for kind in ("annotations", "features", "model", "pose", "labels"):
         assert f",{kind}," in result.output
+
+
+def test_query_models_lists_the_grouped_f1_of_every_behavior(demo, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from etholake.catalog import Catalog
+    from etholake.cli import app
+
+    first, _ = demo
+    monkeypatch.setenv("ETHOLAKE_LAKE", first.lake)
+    monkeypatch.setenv("ETHOLAKE_USER", "demo")
+    result = CliRunner().invoke(app, ["query", "models", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [listed] = json.loads(result.output)
+    with Catalog(first.catalog) as catalog:
+        [metrics] = catalog.models("demo")["metrics"]
+    assert listed["grouped_f1"] == {behavior: round(summary["pooled_f1"], 3) for behavior, summary in metrics.items()}
+    assert set(listed["grouped_f1"]) == set(listed["behaviors"]) and len(listed["behaviors"]) >= 2

@@ -70,10 +70,14 @@ def _models_frame(name: str | None, stage: str | None) -> pd.DataFrame:
     with open_catalog() as catalog:
         frame = catalog.models(load_settings().user, name=name, stage=stage)
     f1 = [
-        {b: round(m.get(b, {}).get("f1"), 3) for b in m if isinstance(m.get(b), dict) and m[b].get("f1") is not None}
-        for m in frame["metrics"]
+        {
+            behavior: round(summary["pooled_f1"], 3)
+            for behavior, summary in metrics.items()
+            if isinstance(summary, dict) and summary.get("pooled_f1") is not None
+        }
+        for metrics in frame["metrics"]
     ]
-    return frame.assign(f1=f1).drop(columns=["metrics", "stage_changed_at"])
+    return frame.assign(grouped_f1=f1).drop(columns=["metrics", "stage_changed_at"])
 
 
 @query_app.command("models")
