@@ -38,6 +38,10 @@ class SchemaError(EtholakeError, ValueError):
     """A dataset or record does not follow its etholake schema."""
 
 
+class ExportError(EtholakeError, ValueError):
+    """A dataset cannot be written as asked: the format cannot hold it, or the output file cannot be written."""
+
+
 class NotFoundError(EtholakeError, LookupError):
     """The requested object does not exist or is not visible to the acting user."""
 

@@ -234,3 +234,39 @@ def test_unknown_export_format_raises(shared_data, tmp_path):
     with pytest.raises(ValueError, match="unknown pose export format 'xlsx'"):
         export_pose(ds, tmp_path / "x.xlsx", "xlsx")
     assert set(EXPORTERS) == {"dlc", "sleap", "nwb", "netcdf"}
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [("p.h5", "dlc"), ("p.csv", "dlc"), ("p.analysis.h5", "sleap"), ("p.nwb", "nwb"), ("p.nc", "netcdf")],
+)
+def test_every_exporter_makes_the_missing_folders_of_its_output(tmp_path, name, format):
+    from pipeline_helpers import synthetic_pose
+
+    ds = synthetic_pose(frames=50)
+    written = export_quietly(ds, tmp_path / "new" / "nested" / name, format)
+    assert written == tmp_path / "new" / "nested" / name and written.is_file()
+    if format == "netcdf":
+        with xr.open_dataset(written) as stored:
+            back = stored.load().rename({"keypoints": "keypoint", "individuals": "individual"})
+    else:
+        back = read_pose(written, fps=30.0)
+    # NWB keeps individuals as named objects, which readers list by name
+    assert_same_pose(back.sel(individual=ds["individual"].values), ds)
+
+
+def test_an_output_that_cannot_be_written_is_one_clear_error(tmp_path):
+    from pipeline_helpers import synthetic_pose
+
+    from etholake.errors import ExportError
+
+    ds = synthetic_pose(frames=50)
+    (tmp_path / "taken.h5").write_text("a file")
+    with pytest.raises(ExportError, match=r"cannot export to .*taken\.h5/p\.h5: .*taken\.h5 is a file, not a folder"):
+        export_pose(ds, tmp_path / "taken.h5" / "p.h5", "dlc")
+    with pytest.raises(ExportError, match=r"cannot export to .*: it is a folder; give a file name"):
+        export_pose(ds, tmp_path, "netcdf")
+    with pytest.raises(ExportError, match=r"DeepLabCut files end in \.h5 or \.csv, got 'p\.txt'"):
+        export_pose(ds, tmp_path / "missing" / "p.txt", "dlc")
+    assert not (tmp_path / "missing").exists()
+    assert (tmp_path / "taken.h5").read_text() == "a file"

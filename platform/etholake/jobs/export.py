@@ -11,6 +11,7 @@ from etholake.catalog import SessionKey
 from etholake.errors import EtholakeError, NotFoundError
 from etholake.jobs.context import JobContext, open_dataset, require_asset
 from etholake.lake.formats import read_parquet
+from etholake.output_files import output_path
 
 ANNOTATION_FORMATS = ("simba", "simba-summary", "simba-bouts", "boris", "bouts-csv")
 
@@ -64,7 +65,7 @@ def export_session_annotations(
     times = np.asarray(annotations["time"].values, dtype=float)
     fps = float(annotations.attrs.get("fps") or 0.0)
     duration = float(times[-1] - times[0] + 1.0 / fps) if times.size and fps else 0.0
-    path = Path(path)
+    path = output_path(path)
     if format == "simba":
         table = exports.simba_machine_results(open_dataset(context, pose_asset).load(), annotations)
         table.to_csv(path)

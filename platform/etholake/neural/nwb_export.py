@@ -26,6 +26,7 @@ from etholake.names import validate_name
 from etholake.neural.clock import ClockMap
 from etholake.neural.containers import Units
 from etholake.neural.fixups import warn_fixup
+from etholake.output_files import output_path
 from etholake.schema.pose import validate_pose
 
 PROBABILITY_CONTAINER = "behavior_probabilities"
@@ -134,7 +135,7 @@ def export_session_nwb(
         nwbfile.add_time_intervals(_bout_table(bouts, behavior, probabilities.attrs, clock_map, TimeIntervals))
     if units is not None:
         _add_units(nwbfile, units)
-    path = Path(path)
+    path = output_path(path)
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwbfile)
     return path

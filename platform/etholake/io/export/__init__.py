@@ -14,6 +14,7 @@ from pathlib import Path
 
 import xarray as xr
 
+from etholake.errors import ExportError
 from etholake.io.export.dlc import export_dlc
 from etholake.io.export.netcdf import export_netcdf
 from etholake.io.export.nwb import export_nwb
@@ -55,5 +56,5 @@ def export_pose(ds: xr.Dataset, path: str | Path, format: str, **options) -> Pat
     >>> export_pose(ds, "m3v1mp4DLC.h5", "dlc")  # doctest: +SKIP
     """
     if format not in EXPORTERS:
-        raise ValueError(f"unknown pose export format {format!r}; known: {', '.join(EXPORTERS)}")
+        raise ExportError(f"unknown pose export format {format!r}; known: {', '.join(EXPORTERS)}")
     return EXPORTERS[format](ds, path, **options)

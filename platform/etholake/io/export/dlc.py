@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from etholake.errors import ExportError
+from etholake.output_files import output_path
 from etholake.schema.pose import validate_pose
 
 DLC_KEY = "df_with_missing"
@@ -55,7 +57,7 @@ def dlc_table(ds: xr.Dataset, *, scorer: str | None = None, multi_animal: bool |
     space = [str(s) for s in ds["space"].values]
     multi_animal = len(individuals) > 1 if multi_animal is None else multi_animal
     if not multi_animal and len(individuals) > 1:
-        raise ValueError(f"the single-animal DeepLabCut layout holds one individual, the dataset has {individuals}")
+        raise ExportError(f"the single-animal DeepLabCut layout holds one individual, the dataset has {individuals}")
     with_likelihood = ds.attrs["confidence_kind"] != "none"
     if ds.attrs["confidence_kind"] == "score":
         warnings.warn(
@@ -103,10 +105,10 @@ def export_dlc(
     pathlib.Path
         The file written.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = Path(path).suffix.lower()
     if suffix not in (".h5", ".csv"):
-        raise ValueError(f"DeepLabCut files end in .h5 or .csv, got {path.name!r}")
+        raise ExportError(f"DeepLabCut files end in .h5 or .csv, got {Path(path).name!r}")
+    path = output_path(path)
     table = dlc_table(ds, scorer=scorer, multi_animal=multi_animal)
     if suffix == ".h5":
         table.to_hdf(path, key=DLC_KEY, format="table", mode="w")

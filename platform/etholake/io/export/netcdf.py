@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from etholake.output_files import output_path
 from etholake.schema.pose import validate_pose
 
 PLURAL_DIMS = {"keypoint": "keypoints", "individual": "individuals"}
@@ -88,7 +89,7 @@ def export_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     >>> export_netcdf(ds, "session.nc")  # doctest: +SKIP
     >>> movement_ds = xarray.open_dataset("session.nc")  # doctest: +SKIP
     """
-    path = Path(path)
+    path = output_path(path)
     out = movement_dataset(ds)
     encoding = {name: dict(_COMPRESSED) for name in out.data_vars}
     out.to_netcdf(path, encoding=encoding)

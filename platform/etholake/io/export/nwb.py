@@ -38,6 +38,8 @@ from pynwb.device import Device
 from pynwb.file import Subject
 from pynwb.image import ImageSeries
 
+from etholake.errors import ExportError
+from etholake.output_files import output_path
 from etholake.schema.pose import validate_pose
 
 REFERENCE_FRAME = "(0,0) is the top-left corner of the video frame; x grows rightwards, y downwards"
@@ -60,14 +62,14 @@ def _timestamps(ds: xr.Dataset, timestamps: np.ndarray | None) -> np.ndarray:
         elif frames.size and frames.max() < timestamps.size:
             times = timestamps[frames]
         else:
-            raise ValueError(
+            raise ExportError(
                 f"timestamps has {timestamps.size} entries: give one per row ({ds.sizes['time']}) "
                 f"or one per video frame (more than {int(frames.max())})"
             )
     if not np.all(np.isfinite(times)):
-        raise ValueError("pose times are unknown (no fps): pass timestamps=, e.g. frame_timestamps(video)")
+        raise ExportError("pose times are unknown (no fps): pass timestamps=, e.g. frame_timestamps(video)")
     if times.size > 1 and np.any(np.diff(times) <= 0):
-        raise ValueError("NWB timestamps must increase strictly")
+        raise ExportError("NWB timestamps must increase strictly")
     return times
 
 
@@ -107,7 +109,7 @@ def _source_video(nwbfile: NWBFile, video: dict | None, camera: Device) -> Image
 def _skeleton(name: str, keypoints: list[str], edges: Sequence[tuple[str, str]], subject: Subject | None) -> Skeleton:
     unknown = sorted({node for pair in edges for node in pair} - set(keypoints))
     if unknown:
-        raise ValueError(f"skeleton edges name keypoints {unknown} that the dataset does not have")
+        raise ExportError(f"skeleton edges name keypoints {unknown} that the dataset does not have")
     index = np.array([[keypoints.index(a), keypoints.index(b)] for a, b in edges], dtype=np.uint8).reshape(-1, 2)
     return Skeleton(name=name, nodes=keypoints, edges=index, subject=subject)
 
@@ -161,7 +163,7 @@ def export_nwb(
         The file written.
     """
     validate_pose(ds)
-    path = Path(path)
+    path = output_path(path)
     times = _timestamps(ds, timestamps)
     keypoints = [str(k) for k in ds["keypoint"].values]
     individuals = [str(i) for i in ds["individual"].values]

@@ -28,6 +28,8 @@ import h5py
 import numpy as np
 import xarray as xr
 
+from etholake.errors import ExportError
+from etholake.output_files import output_path
 from etholake.schema.pose import validate_pose
 
 _COMPRESSION = {"compression": "gzip", "compression_opts": 9}
@@ -38,7 +40,7 @@ def _edges(ds: xr.Dataset, keypoints: list[str], edges: Sequence[tuple[str, str]
     pairs = [(str(a), str(b)) for a, b in edges]
     unknown = sorted({name for pair in pairs for name in pair} - set(keypoints))
     if unknown:
-        raise ValueError(f"skeleton edges name keypoints {unknown} that the dataset does not have")
+        raise ExportError(f"skeleton edges name keypoints {unknown} that the dataset does not have")
     return pairs
 
 
@@ -77,14 +79,14 @@ def export_sleap_analysis(
     """
     validate_pose(ds)
     if ds.sizes["space"] != 2:
-        raise ValueError("SLEAP analysis files hold 2-D poses; this dataset is 3-D")
-    path = Path(path)
+        raise ExportError("SLEAP analysis files hold 2-D poses; this dataset is 3-D")
+    path = output_path(path)
     keypoints = [str(k) for k in ds["keypoint"].values]
     individuals = [str(i) for i in ds["individual"].values]
     pairs = _edges(ds, keypoints, edges)
     frames = ds["frame"].values.astype(np.int64)
     if frames.size and frames.min() < 0:
-        raise ValueError("frame numbers must be >= 0")
+        raise ExportError("frame numbers must be >= 0")
     n_frames = int(frames.max()) + 1 if frames.size else 0
 
     position = ds["position"].transpose("time", "keypoint", "space", "individual").values
