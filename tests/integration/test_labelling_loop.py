@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from etholake.catalog import Catalog, SessionKey
+from etholake.errors import NotFoundError
 from etholake.jobs.context import JobContext, open_dataset
 from etholake.jobs.suggest import suggest_from_lake
 from etholake.jobs.train import EvaluationSettings, train_from_lake
@@ -86,6 +87,8 @@ def test_suggest_label_ingest_retrain(tmp_path, flow_env):
 
     assert all(o.error is None for o in ingest_flow(str(manifest_path), **places))
     first_version, first_score = train_and_score()
+    with pytest.raises(NotFoundError, match=r"loop v1 does not predict 'groom'; it predicts sniff"):
+        suggest_from_lake(context, model="loop", behavior="groom")
     tasks = suggest_from_lake(context, model="loop", behavior=BEHAVIOR, n_tasks=40, segment_s=2.0)
     assert len(tasks) == 40 and tasks["session"].nunique() >= 3
     for row in tasks.itertuples():

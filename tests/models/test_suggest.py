@@ -42,13 +42,22 @@ def test_fold_disagreement_raises_the_score():
 @pytest.mark.parametrize("kind", ["csv", "boris"])
 def test_task_list_files(tmp_path, kind):
     tasks = suggest_labels({"s": np.linspace(0, 1, 90)}, behavior="attack", threshold=0.5, fps=30.0, n_tasks=2)
-    path = write_task_list(tasks, tmp_path / f"tasks.{kind}.csv", kind=kind)
+    path = write_task_list(tasks, tmp_path / "new" / f"tasks.{kind}.csv", kind=kind)
     table = pd.read_csv(path)
     assert len(table) == 2
     if kind == "boris":
         assert list(table.columns) == list(BORIS_COLUMNS)
         assert table["Duration (s)"].tolist() == [1.0, 1.0]
         assert (table["Behavior type"] == "STATE").all()
+
+
+def test_an_unknown_task_list_kind_is_refused_before_anything_is_written(tmp_path):
+    from etholake.errors import ExportError
+
+    tasks = suggest_labels({"s": np.linspace(0, 1, 90)}, behavior="attack", threshold=0.5, fps=30.0, n_tasks=2)
+    with pytest.raises(ExportError, match="task list kind must be 'csv' or 'boris', got 'xlsx'"):
+        write_task_list(tasks, tmp_path / "new" / "tasks.xlsx", kind="xlsx")
+    assert not (tmp_path / "new").exists()
 
 
 def _labels(truth: np.ndarray, known: np.ndarray) -> list:

@@ -31,6 +31,9 @@ def suggest_from_lake(
 
     with context.catalog() as catalog:
         record = catalog.model(context.user, model, version)
+        if behavior not in record["behaviors"]:
+            predicted = ", ".join(record["behaviors"])
+            raise NotFoundError(f"{model} v{record['version']} does not predict {behavior!r}; it predicts {predicted}")
         bouts = [
             a
             for a in catalog.assets(context.user, kind="bouts")

@@ -20,6 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etholake.errors import ExportError
+from etholake.output_files import output_path
+
 TASK_COLUMNS = (
     "session",
     "video",
@@ -198,12 +201,12 @@ def write_task_list(tasks: pd.DataFrame, path: str | Path, kind: str = "csv") ->
     pathlib.Path
         The file written.
     """
-    path = Path(path)
+    if kind not in ("csv", "boris"):
+        raise ExportError(f"task list kind must be 'csv' or 'boris', got {kind!r}")
+    path = output_path(path)
     if kind == "csv":
         tasks.to_csv(path, index=False)
         return path
-    if kind != "boris":
-        raise ValueError(f"task list kind must be 'csv' or 'boris', got {kind!r}")
     duration = tasks["stop_time"] - tasks["start_time"]
     fps = (tasks["stop_frame"] - tasks["start_frame"] + 1) / duration
     table = pd.DataFrame(
