@@ -266,3 +266,40 @@ def test_the_ingest_summary_shows_each_status_as_a_word(monkeypatch):
     statuses = [[cell.strip() for cell in row.split("│")][2] for row in rows]
     assert statuses == ["ingested", "failed", "unchanged"]
     assert "/data/[lab a]/s2.csv: file is empty" in rows[1]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--params", "notjson"], "--params is not valid JSON (Expecting value at character 0): notjson"),
+        (["--params", "[1]"], "--params must be a JSON object"),
+        (["--params", '{"depth": 3}'], "unknown random_forest parameter(s): depth"),
+        (["--estimator", "svm"], "estimator kind must be one of random_forest, hist_gradient_boosting, got 'svm'"),
+        (["--group-by", "cage"], "group_by must be one of session, subject, lab, got 'cage'"),
+        (["--policy", "most"], "label policy must be one of single, majority, any, got 'most'"),
+        (["--feature-set", "nope"], "nope: no such feature-set spec file"),
+        (["--name", "../m"], "invalid model name '../m'"),
+        (["--lab", "labB"], "no lab named 'labB'"),
+    ],
+)
+def test_train_refuses_a_bad_option_before_any_work(workdir, arguments, message):
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    given = dict(zip(arguments[::2], arguments[1::2]))
+    options = {"--name": "m1", "--lab": "labA", "--behavior": "attack"} | given
+    result = runner.invoke(app, ["train", *[part for pair in options.items() for part in pair]])
+    assert result.exit_code == 1
+    assert message in str(result.exception)
+    if "--name" not in given and "--lab" not in given:
+        evaluated = runner.invoke(app, ["evaluate", "--behavior", "attack", *arguments])
+        assert evaluated.exit_code == 1 and message in str(evaluated.exception)
+    assert not (workdir / "lake" / "labs" / "labA" / "models").exists()
+
+
+def test_features_refuses_an_unknown_feature_set_before_starting_a_flow(workdir, monkeypatch):
+    import etholake.flowrun
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, ["features", "--spec", "nope"])
+    assert result.exit_code == 1
+    assert "nope: no such feature-set spec file (built-in sets are: default, jaaba, simba)" in str(result.exception)

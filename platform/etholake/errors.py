@@ -38,6 +38,10 @@ class SchemaError(EtholakeError, ValueError):
     """A dataset or record does not follow its etholake schema."""
 
 
+class OptionError(EtholakeError, ValueError):
+    """A setting etholake does not accept: an unknown estimator, label policy, evaluation grouping, version, ..."""
+
+
 class ExportError(EtholakeError, ValueError):
     """A dataset cannot be written as asked: the format cannot hold it, or the output file cannot be written."""
 

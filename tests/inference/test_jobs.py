@@ -171,3 +171,16 @@ def test_pose_export_round_trip(lake_with_model, tmp_path):
     written = export_session_pose(context, KEYS[0], tmp_path / "pose.h5", "dlc")
     back = read_pose(written, fps=30.0)
     np.testing.assert_allclose(back["position"].values, synthetic_pose(seed=0)["position"].values, rtol=1e-6)
+
+
+def test_a_model_version_is_a_number_latest_or_production(lake_with_model):
+    from etholake.errors import NotFoundError, OptionError
+
+    context, _, asset_id = lake_with_model
+    with Catalog(context.catalog_url) as catalog:
+        assert catalog.model("alice", "contact", "1")["asset_id"] == asset_id
+        assert catalog.model("alice", "contact", "latest")["asset_id"] == asset_id
+        with pytest.raises(OptionError, match="model version must be a number, 'latest' or 'production', got 'x'"):
+            catalog.model("alice", "contact", "x")
+        with pytest.raises(NotFoundError, match="no version 7 of model 'contact' visible to alice"):
+            catalog.model("alice", "contact", 7)

@@ -137,6 +137,11 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
             else:
                 existing.role = role
 
+    def require_write(self, actor: str, lab: str) -> None:
+        """Raise unless lab ``lab`` exists and ``actor`` may write to it (owner or member)."""
+        with self.transaction() as db:
+            access.require_write(db, actor, self._lab(db, lab))
+
     def labs(self, actor: str | None) -> pd.DataFrame:
         """Labs with the actor's role in each (None where not a member)."""
         with self.transaction() as db:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from etholake.catalog import access
 from etholake.catalog.models import STAGES, Asset, FeatureSet, Lab, Model, Session
-from etholake.errors import EtholakeError, NotFoundError
+from etholake.errors import EtholakeError, NotFoundError, OptionError
 from etholake.names import validate_name
 
 
@@ -45,6 +45,14 @@ MODEL_COLUMNS = [
     "created_at",
     "stage_changed_at",
 ]
+
+
+def _version_number(version: int | str) -> int:
+    """A model version given as a number or its text (``"3"``)."""
+    try:
+        return int(version)
+    except ValueError:
+        raise OptionError(f"model version must be a number, 'latest' or 'production', got {version!r}") from None
 
 
 class ModelRegistryMixin:
@@ -150,10 +158,11 @@ class ModelRegistryMixin:
             if version == "production":
                 query = query.where(Model.stage == "production")
             elif version != "latest":
-                query = query.where(Model.version == int(version))
+                query = query.where(Model.version == _version_number(version))
             found = db.execute(query.order_by(Model.version.desc())).first()
             if found is None:
-                raise NotFoundError(f"no {version} version of model {name!r} visible to {actor or 'anonymous readers'}")
+                which = f"{version} version" if version in ("production", "latest") else f"version {version}"
+                raise NotFoundError(f"no {which} of model {name!r} visible to {actor or 'anonymous readers'}")
             return self._model_row(*found)
 
     def set_model_stage(self, actor: str, name: str, version: int, stage: str) -> None:
@@ -161,7 +170,7 @@ class ModelRegistryMixin:
         if stage not in STAGES:
             raise EtholakeError(f"stage {stage!r} must be one of {', '.join(STAGES)}")
         with self.transaction() as db:
-            model = db.scalar(select(Model).where(Model.name == name, Model.version == int(version)))
+            model = db.scalar(select(Model).where(Model.name == name, Model.version == _version_number(version)))
             if model is None:
                 raise NotFoundError(f"no version {version} of model {name!r}")
             access.require_write(db, actor, model.lab)

@@ -35,6 +35,9 @@ def features(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Compute a feature set for every session with pose (up-to-date sessions are skipped)."""
+    from etholake.jobs.features import resolve_spec
+
+    resolve_spec(spec)
     _flows()
     from etholake.flows.features import features_flow
 

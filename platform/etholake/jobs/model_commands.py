@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from etholake.console import command_console
+from etholake.errors import OptionError
 from etholake.jobs.train import EvaluationSettings
 from etholake.tables import OutputFormat, print_frame
 
@@ -32,7 +33,17 @@ def _metrics_frame(metrics: dict) -> pd.DataFrame:
 
 
 def _estimator(kind: str, params: str | None) -> dict:
-    return {"kind": kind, "params": json.loads(params) if params else {}}
+    """The estimator settings of ``--estimator`` and ``--params``, checked before any work starts."""
+    from etholake.models.estimators import EstimatorSpec
+
+    try:
+        parsed = json.loads(params) if params else {}
+    except json.JSONDecodeError as error:
+        raise OptionError(f"--params is not valid JSON ({error.msg} at character {error.pos}): {params}") from None
+    if not isinstance(parsed, dict):
+        raise OptionError(f"--params must be a JSON object such as '{{\"n_estimators\": 200}}', got {params}")
+    EstimatorSpec(kind, parsed)
+    return {"kind": kind, "params": parsed}
 
 
 def train(
@@ -51,7 +62,16 @@ def train(
 ) -> None:
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import prepare_prefect
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.train import check_training_options
+    from etholake.names import validate_name
 
+    estimator_settings = _estimator(estimator, params)
+    validate_name(name, "model")
+    check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
+    context = JobContext.from_settings()
+    with context.catalog() as catalog:
+        catalog.require_write(context.user, lab)
     prepare_prefect()
     from etholake.flows.train import train_flow
 
@@ -62,7 +82,7 @@ def train(
         label_sets=label_set or None,
         policy=policy,
         feature_set=feature_set,
-        estimator=_estimator(estimator, params),
+        estimator=estimator_settings,
         group_by=group_by,
         n_splits=folds,
         settings=EvaluationSettings(stride=stride, permutation_repeats=permutation_repeats),
@@ -91,14 +111,20 @@ def evaluate(
 ) -> None:
     """Grouped evaluation of a model configuration, without registering anything."""
     from etholake.jobs.context import JobContext
-    from etholake.jobs.train import assemble_training_data, evaluate_training_data, write_report
+    from etholake.jobs.train import (
+        assemble_training_data,
+        check_training_options,
+        evaluate_training_data,
+        write_report,
+    )
     from etholake.models.estimators import EstimatorSpec
 
+    spec = EstimatorSpec.from_dict(_estimator(estimator, params))
+    check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
     context = JobContext.from_settings()
     data = assemble_training_data(
         context, behaviors=behavior, label_sets=label_set or None, policy=policy, feature_set=feature_set
     )
-    spec = EstimatorSpec.from_dict(_estimator(estimator, params))
     settings = EvaluationSettings(stride=stride, permutation_repeats=permutation_repeats)
     evaluations = evaluate_training_data(
         data, behavior, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=folds, settings=settings

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etholake.catalog import SessionKey
-from etholake.errors import EtholakeError
+from etholake.errors import EtholakeError, OptionError
 from etholake.jobs.context import JobContext, open_dataset
 from etholake.jobs.features import resolve_spec, session_features
 from etholake.jobs.models import publish_model
 from etholake.lake import commit, stage_file, stage_json
+from etholake.names import validate_name
+from etholake.output_files import output_path
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,16 @@ class TrainingData:
     sessions: list
     trainset: object
     parents: dict[str, str]
+
+
+def check_training_options(*, policy: str, group_by: str, feature_set: str) -> None:
+    """Refuse an unknown label policy, evaluation grouping or feature set before any work starts."""
+    from etholake.models.trainset import GROUP_KINDS, LabelPolicy
+
+    LabelPolicy.parse(policy)
+    if group_by not in GROUP_KINDS:
+        raise OptionError(f"group_by must be one of {', '.join(GROUP_KINDS)}, got {group_by!r}")
+    resolve_spec(feature_set)
 
 
 def assemble_training_data(
@@ -178,7 +190,7 @@ def write_report(
     annotators = {str(labels.attrs["annotator"]) for session in data.sessions for labels in session.labels}
     agreement = agreement_report(data.trainset, behaviors) if len(annotators) > 1 else None
     fps = next((s.features.attrs.get("fps") for s in data.sessions if s.features.attrs.get("fps")), None)
-    render_report(evaluations, title=title, card=card, agreement=agreement, fps=fps, path=path)
+    render_report(evaluations, title=title, card=card, agreement=agreement, fps=fps, path=output_path(path))
     return path
 
 
@@ -263,6 +275,10 @@ def train_from_lake(
 
     started = time.perf_counter()
     spec = EstimatorSpec.from_dict(estimator or {})
+    validate_name(name, "model")
+    check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
+    with context.catalog() as catalog:
+        catalog.require_write(context.user, lab)
     settings = settings or EvaluationSettings()
     if client is not None and spec.kind == "random_forest":
         spec = EstimatorSpec(spec.kind, {**spec.params, "n_jobs": 1}, spec.class_weight, spec.random_state)

@@ -9,6 +9,8 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 
+from etholake.errors import OptionError
+
 ESTIMATOR_KINDS = {
     "random_forest": RandomForestClassifier,
     "hist_gradient_boosting": HistGradientBoostingClassifier,
@@ -56,11 +58,11 @@ class EstimatorSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in ESTIMATOR_KINDS:
-            raise ValueError(f"estimator kind must be one of {', '.join(ESTIMATOR_KINDS)}, got {self.kind!r}")
+            raise OptionError(f"estimator kind must be one of {', '.join(ESTIMATOR_KINDS)}, got {self.kind!r}")
         allowed = set(ESTIMATOR_KINDS[self.kind]().get_params())
         unknown = sorted(set(self.params) - allowed)
         if unknown:
-            raise ValueError(f"unknown {self.kind} parameter(s): {', '.join(unknown)}")
+            raise OptionError(f"unknown {self.kind} parameter(s): {', '.join(unknown)}")
 
     def resolved_params(self) -> dict:
         """Every parameter the estimator is built with."""

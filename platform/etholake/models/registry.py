@@ -113,7 +113,7 @@ def save_model(bundle: ModelBundle, url: str, storage_options: dict | None = Non
         The model card, with ``artifact.sha256`` the hash of the stored bytes (record it in the
         catalog and pass it to :func:`load_model`).
     """
-    validate_name(bundle.name, "model name")
+    validate_name(bundle.name, "model")
     if bundle.stage not in STAGES:
         raise SchemaError(f"model stage must be one of {', '.join(STAGES)}, got {bundle.stage!r}")
     payload = sio.dumps(

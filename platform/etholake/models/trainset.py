@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from etholake.errors import SchemaError
+from etholake.errors import OptionError, SchemaError
 from etholake.schema.labels import NOT_SCORED, validate_labels
 
 POLICY_KINDS = ("single", "majority", "any")
@@ -46,9 +46,9 @@ class LabelPolicy:
 
     def __post_init__(self) -> None:
         if self.kind not in POLICY_KINDS:
-            raise ValueError(f"label policy must be one of {', '.join(POLICY_KINDS)}, got {self.kind!r}")
+            raise OptionError(f"label policy must be one of {', '.join(POLICY_KINDS)}, got {self.kind!r}")
         if (self.kind == "single") != (self.annotator is not None):
-            raise ValueError("label policy 'single' needs an annotator, and only 'single' takes one")
+            raise OptionError("label policy 'single' needs an annotator, and only 'single' takes one")
 
     @classmethod
     def parse(cls, text: str) -> LabelPolicy:
@@ -131,7 +131,7 @@ class TrainingSet:
     def groups(self, by: str) -> np.ndarray:
         """Per-row group label for ``by`` in ``session``, ``subject`` or ``lab``."""
         if by not in GROUP_KINDS:
-            raise ValueError(f"group_by must be one of {', '.join(GROUP_KINDS)}, got {by!r}")
+            raise OptionError(f"group_by must be one of {', '.join(GROUP_KINDS)}, got {by!r}")
         values = getattr(self, by)
         if by != "session" and np.any(values == ""):
             raise SchemaError(f"some sessions have no {by}: cannot group by {by}")
@@ -408,9 +408,9 @@ class Sampling:
 
     def __post_init__(self) -> None:
         if self.balance not in ("class_weight", "undersample", "none"):
-            raise ValueError(f"balance must be 'class_weight', 'undersample' or 'none', got {self.balance!r}")
+            raise OptionError(f"balance must be 'class_weight', 'undersample' or 'none', got {self.balance!r}")
         if self.stride < 1 or self.ratio <= 0:
-            raise ValueError("stride must be >= 1 and ratio > 0")
+            raise OptionError("stride must be >= 1 and ratio > 0")
 
     def to_dict(self) -> dict:
         """JSON-ready record."""
