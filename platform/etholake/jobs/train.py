@@ -128,7 +128,7 @@ def assemble_training_data(
     labelled = _labelled_sessions(context, label_sets, sessions_lab)
     if not labelled:
         raise EtholakeError(f"no visible sessions have labels{f' of label set(s) {label_sets}' if label_sets else ''}")
-    sessions, parents = [], {}
+    sessions, session_parents = [], {}
     with context.catalog() as catalog:
         for key, label_assets in sorted(labelled.items()):
             outcome = session_features(context, key, features_spec.content)
@@ -137,10 +137,12 @@ def assemble_training_data(
             features = open_dataset(context, catalog.asset(context.user, outcome.asset_id)).load()
             labels = [open_dataset(context, asset).load() for asset in label_assets.values()]
             sessions.append(SessionData(str(key), features, labels, subject=f"{key.lab}/{key.subject}", lab=key.lab))
-            parents[str(key)] = {outcome.asset_id: "features"} | {asset.id: "labels" for asset in label_assets.values()}
+            session_parents[str(key)] = {outcome.asset_id: "features"} | {a.id: "labels" for a in label_assets.values()}
     trainset = build_training_set(sessions, behaviors, policy)
-    used = [session for session in sessions if session.session in set(trainset.session)]
-    return TrainingData(used, trainset, {k: v for s in used for k, v in parents[s.session].items()})
+    kept = set(trainset.session.tolist())
+    used = [session for session in sessions if session.session in kept]
+    parents = {asset_id: role for session in used for asset_id, role in session_parents[session.session].items()}
+    return TrainingData(used, trainset, parents)
 
 
 def evaluate_training_data(
