@@ -168,6 +168,16 @@ def test_lineage_both_directions(catalog):
         catalog.register_asset("alice", asset("z", A1, {"0" * 32: "pose"}))
 
 
+def test_a_lab_filter_naming_no_lab_is_an_error_not_an_empty_answer(two_labs):
+    assert {a.session for a in two_labs.assets("alice", lab="labA")} == {A1, A2, A3, None}
+    assert two_labs.find_sessions("bob", lab="labB")["session"].tolist() == ["private1"]
+    for query in (two_labs.assets, two_labs.find_sessions, two_labs.find_units):
+        with pytest.raises(NotFoundError, match="no lab named 'labC'"):
+            query("alice", lab="labC")
+    with pytest.raises(InvalidNameError):
+        two_labs.assets("alice", lab="lab C")
+
+
 def test_assets_are_listed_newest_first_and_filtered(catalog):
     catalog.create_lab("alice", "labA")
     catalog.register_subject("alice", "labA", "m1")

@@ -452,13 +452,13 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
         session: SessionKey | None = None,
         source_sha256: str | None = None,
     ) -> list[AssetRecord]:
-        """Assets visible to ``actor``, newest first, optionally filtered."""
+        """Assets visible to ``actor``, newest first, optionally filtered (an unknown ``lab`` is a NotFoundError)."""
         with self.transaction() as db:
             query = self._visible_asset_query(db, actor)
             if kind is not None:
                 query = query.where(Asset.kind == kind)
             if lab is not None:
-                query = query.join(Lab, Lab.id == Asset.lab_id).where(Lab.name == lab)
+                query = query.where(Asset.lab_id == self._lab(db, lab).id)
             if session is not None:
                 query = query.where(Asset.session_id == self._session_id(db, SessionKey(*session)))
             if source_sha256 is not None:

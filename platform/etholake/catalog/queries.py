@@ -64,7 +64,7 @@ class QueriesMixin:
         actor
             Acting user (None: anonymous, public sessions only).
         lab
-            Only this lab.
+            Only this lab (a lab that does not exist is a NotFoundError, not an empty table).
         behavior
             Only sessions where this behavior was found; with ``min_bouts`` and/or
             ``min_time_s`` (total seconds) as thresholds (default: at least one bout).
@@ -105,7 +105,7 @@ class QueriesMixin:
                 .where(access.visible_sessions(db, actor))
             )
             if lab is not None:
-                query = query.where(Lab.name == lab)
+                query = query.where(Lab.id == self._lab(db, lab).id)
             for name, value in subject_filters.items():
                 query = query.where(getattr(Subject, name) == value)
             if start_after is not None:
@@ -152,7 +152,7 @@ class QueriesMixin:
         region
             Only units in this brain region.
         lab
-            Only this lab.
+            Only this lab (a lab that does not exist is a NotFoundError, not an empty table).
         """
         with self.transaction() as db:
             query = access.session_rows(
@@ -176,7 +176,7 @@ class QueriesMixin:
             if region is not None:
                 query = query.where(UnitSummary.region == region)
             if lab is not None:
-                query = query.where(Lab.name == lab)
+                query = query.where(Lab.id == self._lab(db, lab).id)
             result = db.execute(query.order_by(UnitSummary.q_value, Lab.name, Session.name, UnitSummary.unit))
             return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
