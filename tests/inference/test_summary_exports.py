@@ -4,8 +4,8 @@ import pytest
 import xarray as xr
 
 from etholake.inference.exports import boris_events, simba_data_summary, simba_detailed_bouts, simba_machine_results
-from etholake.inference.summary import behavior_summary
-from etholake.schema import make_pose_dataset
+from etholake.inference.summary import behavior_summary, labels_summary
+from etholake.schema import make_labels_dataset, make_pose_dataset
 
 BOUTS = pd.DataFrame(
     {
@@ -32,6 +32,36 @@ def test_behavior_summary_by_hand():
     assert attack["mean_interval_s"] == pytest.approx(1.0)
     assert sniff["bout_count"] == 1 and np.isnan(sniff["mean_interval_s"])
     assert mount["bout_count"] == 0 and mount["total_duration_s"] == 0 and np.isnan(mount["latency_s"])
+
+
+def test_labels_summary_counts_runs_of_present_frames_and_not_scored_frames_end_a_bout():
+    attack = np.zeros(100, dtype=np.int8)
+    attack[10:20] = 1
+    attack[20:25] = -1
+    attack[25:40] = 1
+    attack[90:] = 1
+    mount = np.full(100, -1, dtype=np.int8)
+    labels = make_labels_dataset(
+        np.column_stack([attack, mount]),
+        behaviors=["attack", "mount"],
+        annotator="ann",
+        label_set="S1",
+        fps=10.0,
+        frames=np.arange(50, 150),
+    )
+    summary = labels_summary(labels).set_index("behavior")
+    assert summary.loc["attack", "bout_count"] == 3
+    assert summary.loc["attack", "total_duration_s"] == pytest.approx(3.5)
+    assert summary.loc["attack", "latency_s"] == pytest.approx(1.0)
+    assert summary.loc["attack", "mean_interval_s"] == pytest.approx((0.5 + 5.0) / 2)
+    assert summary.loc["attack", "session_duration_s"] == pytest.approx(10.0)
+    assert summary.loc["attack", "percent_of_session"] == pytest.approx(35.0)
+    assert summary.loc["mount", "bout_count"] == 0
+
+
+def test_labels_summary_without_a_frame_rate_is_none():
+    labels = make_labels_dataset(np.ones((5, 1), dtype=np.int8), behaviors=["attack"], annotator="a", label_set="S1")
+    assert labels_summary(labels) is None
 
 
 def test_simba_descriptive_statistics_and_detailed_bouts_use_simba_columns():

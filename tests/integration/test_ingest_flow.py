@@ -8,6 +8,7 @@ import pytest
 from etholake.catalog import Catalog
 from etholake.ingest import ManifestError
 from etholake.lake import find_orphans, open_lake
+from etholake.lake.formats import read_zarr
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -65,6 +66,21 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
         label_sets = {a.params["identity"] for a in labels}
         assert label_sets == {"blossom:S1", "blossom:S2"}
         assert 16 < len(labels) < 32
+        summaries = catalog.behavior_summaries("alice")
+        assert set(summaries["source"]) == {"human"}
+        lake = open_lake(lake_url)
+        opened = {a.id: read_zarr(lake.uri(a.uri), {}) for a in labels}
+        with_behaviors = [a for a in labels if opened[a.id].sizes["behavior"]]
+        assert set(summaries["annotations_id"]) == {a.id for a in with_behaviors}
+        labels_asset = with_behaviors[0]
+        present = opened[labels_asset.id]["label"].transpose("time", "behavior").to_pandas() == 1
+        onsets = (present & ~present.shift(1, fill_value=False)).sum()
+        summary = summaries[summaries["annotations_id"] == labels_asset.id].set_index("behavior")
+        assert summary["bout_count"].to_dict() == onsets.to_dict()
+        assert set(summary["model_name"]) == {labels_asset.params["identity"]}
+        busiest = onsets.idxmax()
+        found = catalog.find_sessions("alice", behavior=busiest, source="human")
+        assert labels_asset.session.session in set(found["session"])
         first_count = len(catalog.assets("alice"))
         again = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
         assert all(o.status == "unchanged" for o in again)

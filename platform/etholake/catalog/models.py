@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 ROLES = ("owner", "member", "viewer")
 VISIBILITIES = ("private", "shared", "public")
 NAME = String(128)
+LABEL_IDENTITY = String(2 * 128 + 1)
 
 
 def utcnow() -> datetime:
@@ -235,7 +236,10 @@ class Model(Base):
 
 
 class BehaviorSummary(Base):
-    """Per session and behavior: what an annotations asset found, for queries that open no file."""
+    """Per session and behavior: what an annotations (or human labels) asset found, for queries that open no file.
+
+    For human label sets ``model_name`` holds the label set's identity, ``annotator:label_set``.
+    """
 
     __tablename__ = "behavior_summaries"
     __table_args__ = (UniqueConstraint("annotations_id", "behavior", name="uq_summary_annotations_behavior"),)
@@ -245,7 +249,7 @@ class BehaviorSummary(Base):
     annotations_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(16))
     behavior: Mapped[str] = mapped_column(NAME, index=True)
-    model_name: Mapped[str | None] = mapped_column(NAME)
+    model_name: Mapped[str | None] = mapped_column(LABEL_IDENTITY)
     model_version: Mapped[int | None] = mapped_column(Integer)
     bout_count: Mapped[int] = mapped_column(Integer)
     total_duration_s: Mapped[float] = mapped_column(Float)

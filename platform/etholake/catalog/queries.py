@@ -81,7 +81,9 @@ class QueriesMixin:
         -------
         pandas.DataFrame
             lab, subject, session, start_time, species, sex, genotype, strain, fps,
-            and with ``behavior``: bout_count, total_duration_s, model_name, model_version.
+            and with ``behavior``: bout_count, total_duration_s, model_name, model_version
+            (with ``source="human"``, model_name is the label set, ``annotator:label_set``,
+            and a session has one row per label set that found the behavior).
         """
         unknown = set(subject_filters) - set(SUBJECT_FILTERS)
         if unknown:

@@ -11,6 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import xarray as xr
+
+from etholake.inference.bouts import bouts_from_mask
+from etholake.schema.labels import PRESENT
 
 SUMMARY_COLUMNS = (
     "behavior",
@@ -67,3 +71,43 @@ def behavior_summary(
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def labels_summary(labels: xr.Dataset) -> pd.DataFrame | None:
+    """Summarise one human label set like machine bouts: a bout is a run of frames labelled present.
+
+    Frames labelled absent or not scored end a bout. The session is the span of
+    the labelled frames.
+
+    Parameters
+    ----------
+    labels
+        A canonical labels dataset (``label`` (time, behavior) of 1 / 0 / -1).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per behavior, columns :data:`SUMMARY_COLUMNS`; None when the
+        label set has no frame rate (durations in seconds cannot be known), no
+        behavior or no frame.
+    """
+    fps = labels.attrs.get("fps")
+    times = np.asarray(labels["time"].values, dtype=np.float64)
+    behaviors = [str(b) for b in labels["behavior"].values]
+    if not fps or not behaviors or times.size == 0 or not np.isfinite(times).all():
+        return None
+    frames = np.asarray(labels["frame"].values, dtype=np.int64) if "frame" in labels.coords else None
+    present = np.asarray(labels["label"].transpose("time", "behavior").values) == PRESENT
+    bouts = pd.concat(
+        [
+            bouts_from_mask(present[:, column], behavior=behavior, frames=frames, times=times, fps=float(fps))
+            for column, behavior in enumerate(behaviors)
+        ],
+        ignore_index=True,
+    )
+    return behavior_summary(
+        bouts,
+        behaviors,
+        session_start_s=float(times[0]),
+        session_duration_s=float(times[-1] - times[0] + 1.0 / float(fps)),
+    )

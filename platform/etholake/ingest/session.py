@@ -27,8 +27,9 @@ from typing import Any
 
 import xarray as xr
 
-from etholake.catalog import Catalog, SessionKey
+from etholake.catalog import BehaviorSummaryRows, Catalog, SessionKey
 from etholake.errors import EtholakeError, IntegrityError
+from etholake.inference.summary import labels_summary
 from etholake.ingest.labels import read_label_entry, session_frames
 from etholake.ingest.manifest import session_files
 from etholake.ingest.preflight import SessionPlan
@@ -271,10 +272,21 @@ def _stage_pending(
     return [*staged, (item.label, dataset)]
 
 
+def _label_summaries(pending: list[_Pending], staged: list[tuple[str, StagedAsset]]) -> list[BehaviorSummaryRows]:
+    """The bout summary of each new label set, for ``query sessions --source human`` (named by its identity)."""
+    datasets = {item.label: item.dataset for item in pending if item.kind == "labels"}
+    summaries = []
+    for label, asset in staged:
+        rows = labels_summary(datasets[label]) if label in datasets else None
+        if rows is not None:
+            summaries.append(BehaviorSummaryRows(asset.id, rows, "human", label.removeprefix("labels:")))
+    return summaries
+
+
 def _publish_pending(
     lake: Lake, catalog: Catalog, actor: str, key: SessionKey, pending: list[_Pending], outcome: SessionOutcome
 ) -> None:
-    """Stage every new asset of the session, then record them all in one catalog transaction.
+    """Stage every new asset of the session, then record them all (and each label set's summary) in one transaction.
 
     A failure while writing removes what this session staged; a refused commit
     removes it too (:func:`etholake.lake.commit`), so the session's assets
@@ -284,10 +296,11 @@ def _publish_pending(
     try:
         for item in pending:
             staged += _stage_pending(lake, catalog, actor, key, item, outcome)
+        summaries = _label_summaries(pending, staged)
     except BaseException:
         discard(lake, [asset for _, asset in staged])
         raise
-    published = commit(lake, catalog, actor, [asset for _, asset in staged]) if staged else []
+    published = commit(lake, catalog, actor, [a for _, a in staged], behavior_summaries=summaries) if staged else []
     outcome.created = {label: asset.id for (label, _), asset in zip(staged, published)}
 
 
