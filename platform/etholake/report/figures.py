@@ -31,8 +31,13 @@ def behavior_colors(behaviors: list[str]) -> dict[str, str]:
 
 
 def time_budget_figure(summaries: pd.DataFrame, colors: dict[str, str]) -> Figure:
-    """Stacked bars: percent of each session spent in each behavior (one bar per session and source)."""
-    table = summaries.assign(row=summaries["session"] + " (" + summaries["source"].astype(str) + ")").pivot_table(
+    """Stacked bars: percent of each session spent in each behavior.
+
+    One bar per session and source: each model version's annotations, each human label set.
+    """
+    version = summaries["model_version"].map(lambda v: "" if pd.isna(v) else f" v{int(v)}")
+    source = summaries["model_name"].fillna(summaries["source"]).astype(str) + version
+    table = summaries.assign(row=summaries["session"] + " (" + source + ")").pivot_table(
         index="row", columns="behavior", values="percent_of_session", aggfunc="first", sort=True
     )
     figure = Figure(figsize=(7, 0.45 * len(table) + 1.2), layout="constrained")
@@ -45,7 +50,7 @@ def time_budget_figure(summaries: pd.DataFrame, colors: dict[str, str]) -> Figur
     axes.invert_yaxis()
     axes.set_xlabel("% of session")
     axes.set_xlim(0, max(100.0, float(left.max()) if len(left) else 100.0))
-    axes.legend(loc="lower right", fontsize="small", ncols=min(4, len(table.columns)))
+    figure.legend(loc="outside lower center", fontsize="small", ncols=min(4, max(1, len(table.columns))))
     axes.set_title("Behavior time budget")
     return figure
 
