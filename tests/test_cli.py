@@ -233,16 +233,20 @@ def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
     ]
 
 
-def test_warnings_etholake_raises_print_as_one_line_and_others_keep_their_origin(capsys, monkeypatch):
-    from etholake.cli import PACKAGE_DIR, show_warning
+def test_warnings_etholake_raises_print_as_one_line_once_and_others_keep_their_origin(capsys, monkeypatch):
+    from etholake.cli import PACKAGE_DIR, WarningPrinter
 
-    monkeypatch.setattr("warnings.showwarning", show_warning)
+    monkeypatch.setattr("warnings.showwarning", WarningPrinter())
     with warnings.catch_warnings():
         warnings.simplefilter("always")
-        warnings.warn_explicit("random-frame split is leaky", UserWarning, str(PACKAGE_DIR / "models" / "x.py"), 7)
+        for behavior in ("attack", "sniff"):
+            warnings.warn_explicit("random-frame split is leaky", UserWarning, str(PACKAGE_DIR / "models" / "x.py"), 7)
+            warnings.warn_explicit(f"{behavior}: few bouts", UserWarning, str(PACKAGE_DIR / "models" / "x.py"), 9)
         warnings.warn_explicit("a library's warning", FutureWarning, "/elsewhere/library.py", 12)
     assert capsys.readouterr().err.splitlines() == [
         "warning: random-frame split is leaky",
+        "warning: attack: few bouts",
+        "warning: sniff: few bouts",
         "/elsewhere/library.py:12: FutureWarning: a library's warning",
     ]
 

@@ -57,35 +57,43 @@ report_commands.register(app)
 demo_commands.register(app)
 
 
-def show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: TextIO | None = None,
-    line: str | None = None,
-) -> None:
-    """Print a warning etholake raised as one ``warning: ...`` line on stderr; others keep Python's format.
+class WarningPrinter:
+    """Prints each warning etholake raises as one ``warning: ...`` line on stderr, once; others keep Python's format.
 
     Python's format names the etholake source line that raised it and repeats that
-    line, which tells a user of the command nothing.
+    line, which tells a user of the command nothing; a job that warns the same
+    thing for each behavior or task says it once.
     """
-    stream = file or sys.stderr
-    if Path(filename).is_relative_to(PACKAGE_DIR):
-        typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, file=stream)
-    else:
-        stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+
+    def __call__(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        stream = file or sys.stderr
+        if not Path(filename).is_relative_to(PACKAGE_DIR):
+            stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+        elif str(message) not in self.shown:
+            self.shown.add(str(message))
+            typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, file=stream)
 
 
 def run() -> None:
     """Console entry point: etholake errors print as one line on stderr and exit with code 1.
 
-    Warnings etholake raises print as one line each (:func:`show_warning`).
+    Warnings etholake raises print as one line each, once (:class:`WarningPrinter`).
     """
     from etholake.errors import EtholakeError
     from etholake.flowrun import explained_prefect_start_failure
 
-    warnings.showwarning = show_warning
+    warnings.showwarning = WarningPrinter()
     try:
         with explained_prefect_start_failure():
             app()
