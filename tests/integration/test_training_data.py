@@ -7,13 +7,16 @@ import pandas as pd
 import pytest
 
 from etholake.catalog import Catalog
+from etholake.errors import OptionError
 from etholake.jobs.context import JobContext
 from etholake.jobs.train import assemble_training_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def test_a_session_whose_labels_do_not_score_the_behavior_is_left_out_of_sessions_and_lineage(tmp_path, flow_env):
+def test_a_session_whose_labels_do_not_score_the_behavior_is_left_out_of_sessions_and_lineage(
+    tmp_path, flow_env, monkeypatch
+):
     from etholake.flows.ingest import ingest_flow
     from etholake.sim import simulate
 
@@ -34,6 +37,11 @@ def test_a_session_whose_labels_do_not_score_the_behavior_is_left_out_of_session
         str(manifest_path), lake=context.lake_url, catalog=context.catalog_url, actor="alice", show_progress=False
     )
     assert [o.status for o in outcomes] == ["ingested"] * 3
+
+    with monkeypatch.context() as patched:
+        patched.setattr("etholake.jobs.train.session_features", lambda *_: pytest.fail("features were computed"))
+        with pytest.raises(OptionError, match=r"no label set scores 'fly'; the label sets score groom, sniff$"):
+            assemble_training_data(context, behaviors=["sniff", "fly"])
 
     with pytest.warns(UserWarning, match="has no frames scored under policy majority; it is left out"):
         data = assemble_training_data(context, behaviors=["sniff"])

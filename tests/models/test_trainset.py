@@ -7,7 +7,7 @@ import contextlib
 import numpy as np
 import pytest
 
-from etholake.errors import SchemaError
+from etholake.errors import OptionError, SchemaError
 from etholake.models.trainset import (
     LabelPolicy,
     Sampling,
@@ -92,6 +92,12 @@ def test_feature_mismatch_is_refused(synthetic_session):
     rehashed = second.features.assign_attrs(feature_set_hash="other")
     with pytest.raises(SchemaError, match="feature_set_hash"):
         build_training_set([first, SessionData("s2", rehashed, second.labels)], ["attack"])
+
+
+def test_a_behavior_no_label_set_scores_is_refused_naming_the_scored_ones(synthetic_session):
+    session, _ = synthetic_session("s1", 3, n_frames=50)
+    with pytest.raises(OptionError, match=r"no label set scores 'fly'; the label sets score attack$"):
+        build_training_set([session], ["attack", "fly"])
 
 
 def test_name_difference_reports_order():

@@ -66,7 +66,11 @@ class SessionOutcome:
 
 @dataclass
 class _Pending:
-    """An asset read and checked, waiting to be published."""
+    """An asset read and checked, waiting to be published.
+
+    ``params`` identify how the asset was made (they make its recipe); ``described``
+    is recorded with them but is read from the file, so it is not part of the recipe.
+    """
 
     label: str
     kind: str
@@ -74,10 +78,11 @@ class _Pending:
     params: dict[str, Any]
     dataset: xr.Dataset | None = None
     file: str | None = None
+    described: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         recipe = json.dumps([self.source_sha256, self.params], sort_keys=True, default=str)
-        self.params = {**self.params, "recipe": hashlib.sha256(recipe.encode()).hexdigest()}
+        self.params = {**self.params, "recipe": hashlib.sha256(recipe.encode()).hexdigest(), **self.described}
 
 
 def _versions(catalog: Catalog, actor: str, key: SessionKey, kind: str, params: dict[str, Any]):
@@ -111,7 +116,8 @@ def _read_labels(plan: SessionPlan, digests: FileDigests, n_frames: int, fps: fl
         for label_set, ds in read_label_entry(entry, label_format, n_frames, fps).items():
             identity = f"{entry.extra['annotator']}:{label_set}"
             params = {"identity": identity, "format": label_format, "options": entry.options}
-            found.append(_Pending(f"labels:{identity}", "labels", sha, params, dataset=ds))
+            behaviors = {"behaviors": [str(b) for b in ds["behavior"].values]}
+            found.append(_Pending(f"labels:{identity}", "labels", sha, params, dataset=ds, described=behaviors))
     return found
 
 

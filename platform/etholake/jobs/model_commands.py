@@ -63,7 +63,7 @@ def train(
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import prepare_prefect
     from etholake.jobs.context import JobContext
-    from etholake.jobs.train import check_training_options
+    from etholake.jobs.train import check_training_options, labelled_sessions
     from etholake.names import validate_name
 
     estimator_settings = _estimator(estimator, params)
@@ -72,6 +72,7 @@ def train(
     context = JobContext.from_settings()
     with context.catalog() as catalog:
         catalog.require_write(context.user, lab)
+    labelled_sessions(context, behavior, label_set or None)
     prepare_prefect()
     from etholake.flows.train import train_flow
 

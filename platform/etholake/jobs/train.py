@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etholake.catalog import SessionKey
+from etholake.catalog import AssetRecord, SessionKey
 from etholake.errors import EtholakeError, OptionError
 from etholake.jobs.context import JobContext, open_dataset
 from etholake.jobs.features import resolve_spec, session_features
@@ -44,15 +44,36 @@ class TrainOutcome:
     reused: bool = False
 
 
-def _labelled_sessions(context: JobContext, label_sets: list[str] | None, lab: str | None) -> dict:
-    """Per session: its newest labels asset of each identity (annotator:label_set) in ``label_sets``."""
-    found: dict[SessionKey, dict] = {}
+def labelled_sessions(
+    context: JobContext, behaviors: list[str], label_sets: list[str] | None = None, lab: str | None = None
+) -> dict[SessionKey, dict[str, AssetRecord]]:
+    """Per visible session (of ``lab`` when given): its newest labels asset of each identity in ``label_sets``.
+
+    Identities are ``annotator:label_set``; ``label_sets`` None keeps them all.
+
+    Raises
+    ------
+    EtholakeError
+        If no visible session has such labels.
+    OptionError
+        If none of those label sets scores one of ``behaviors`` (label sets
+        ingested before their behaviors were recorded are checked later, by
+        :func:`etholake.models.trainset.build_training_set`).
+    """
+    from etholake.models.trainset import require_labelled
+
+    found: dict[SessionKey, dict[str, AssetRecord]] = {}
     with context.catalog() as catalog:
         for asset in catalog.assets(context.user, kind="labels", lab=lab):
             identity = asset.params.get("identity", "")
             if label_sets is not None and identity.split(":", 1)[-1] not in label_sets:
                 continue
             found.setdefault(asset.session, {}).setdefault(identity, asset)
+    if not found:
+        raise EtholakeError(f"no visible sessions have labels{f' of label set(s) {label_sets}' if label_sets else ''}")
+    scored = [asset.params.get("behaviors") for assets in found.values() for asset in assets.values()]
+    if all(names is not None for names in scored):
+        require_labelled(behaviors, {name for names in scored for name in names})
     return found
 
 
@@ -118,6 +139,8 @@ def assemble_training_data(
 ) -> TrainingData:
     """Join features (computed where missing) and labels of every labelled session into a training set.
 
+    A behavior no label set scores is refused before any features are computed
+    (label sets ingested before their behaviors were recorded are checked after).
     A session with no frame scored for ``behaviors`` under ``policy`` is left out
     with a warning; the returned sessions and parent assets are those of the
     sessions the training set holds.
@@ -125,9 +148,7 @@ def assemble_training_data(
     from etholake.models.trainset import SessionData, build_training_set
 
     features_spec = resolve_spec(feature_set)
-    labelled = _labelled_sessions(context, label_sets, sessions_lab)
-    if not labelled:
-        raise EtholakeError(f"no visible sessions have labels{f' of label set(s) {label_sets}' if label_sets else ''}")
+    labelled = labelled_sessions(context, behaviors, label_sets, sessions_lab)
     sessions, session_parents = [], {}
     with context.catalog() as catalog:
         for key, label_assets in sorted(labelled.items()):

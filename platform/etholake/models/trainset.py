@@ -247,6 +247,22 @@ def _session_fps(session: SessionData) -> float | None:
     return None
 
 
+def require_labelled(behaviors: Sequence[str], labelled: set[str]) -> None:
+    """Refuse behaviors that no label set scores, naming the ones they do.
+
+    Raises
+    ------
+    OptionError
+        If any of ``behaviors`` is not in ``labelled``.
+    """
+    missing = [behavior for behavior in behaviors if behavior not in labelled]
+    if missing:
+        raise OptionError(
+            f"no label set scores {', '.join(repr(b) for b in missing)}; "
+            f"the label sets score {', '.join(sorted(labelled)) or 'no behavior'}"
+        )
+
+
 def build_training_set(
     sessions: Sequence[SessionData],
     behaviors: Sequence[str],
@@ -273,11 +289,16 @@ def build_training_set(
     ------
     SchemaError
         If sessions disagree on feature names or feature-set hash, or nothing is labelled.
+    OptionError
+        If no label set scores one of ``behaviors``.
     """
     policy = LabelPolicy.parse(policy) if isinstance(policy, str) else policy
     behaviors = [str(b) for b in behaviors]
     if not sessions:
         raise SchemaError("no sessions to build a training set from")
+    require_labelled(
+        behaviors, {str(b) for session in sessions for ds in session.labels for b in ds["behavior"].values}
+    )
     feature_names = [str(f) for f in sessions[0].features["feature"].values]
     feature_set_hash = str(sessions[0].features.attrs.get("feature_set_hash", ""))
     annotators = sorted({str(ds.attrs["annotator"]) for s in sessions for ds in s.labels})
