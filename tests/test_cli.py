@@ -307,3 +307,25 @@ def test_features_refuses_an_unknown_feature_set_before_starting_a_flow(workdir,
     result = runner.invoke(app, ["features", "--spec", "nope"])
     assert result.exit_code == 1
     assert "nope: no such feature-set spec file (built-in sets are: default, jaaba, simba)" in str(result.exception)
+
+
+def test_sessions_named_with_session_are_checked_before_a_flow_starts(workdir, monkeypatch):
+    import etholake.flowrun
+    from etholake.catalog import SessionKey
+    from etholake.jobs.context import JobContext
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    context = JobContext.from_settings()
+    with context.catalog() as catalog:
+        catalog.register_subject("alice", "labA", "m1")
+        catalog.register_session("alice", SessionKey("labA", "m1", "s1"), fps=30.0)
+    missing = "no session labA/m1/s9 visible to alice"
+    for command, problems in (
+        (["features"], "session labA/m1/s1 has no pose"),
+        (["infer", "--model", "social"], "session labA/m1/s1 has no pose"),
+        (["align"], "session labA/m1/s1 has no units; session labA/m1/s1 has no bouts"),
+    ):
+        result = runner.invoke(app, [*command, "--session", "labA/m1/s1", "--session", "labA/m1/s9"])
+        assert result.exit_code == 1
+        assert str(result.exception) == f"{problems}; {missing}"

@@ -3,6 +3,8 @@
 Prefect gives each session a task run with retries and a visible state; Dask runs
 the work in worker processes (a local cluster, or the configured scheduler).
 Results come back in the order of the calls; a progress bar advances as they finish.
+A task is retried after a lost worker or connection, never after an etholake error
+(a bad input or option fails the same way again).
 
 A session's work runs on dask's synchronous scheduler inside its worker: without it,
 a lazy array computed inside the job (a coordinate read from Zarr, say) would be sent
@@ -14,6 +16,7 @@ once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dask
@@ -22,12 +25,31 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from etholake.compute import client
+from etholake.errors import EtholakeError
 from etholake.progress import progress_bar
 
 _OPEN_CLIENTS: dict[str, Any] = {}
 
 
-@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE, task_run_name="{label}")
+@dataclass(frozen=True)
+class _Refused:
+    """An etholake error a session's work raised, returned instead: the worker would log it as a crash."""
+
+    error: EtholakeError
+
+
+def _worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry after a lost worker or connection, not after an error in the session's input or options."""
+    return not isinstance(state.data, EtholakeError)
+
+
+@task(
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+    task_run_name="{label}",
+)
 def on_dask(function: Callable[..., Any], arguments: tuple, scheduler: str, label: str) -> Any:
     """Run ``function(*arguments)`` on the Dask cluster at ``scheduler`` and return its result.
 
@@ -39,15 +61,25 @@ def on_dask(function: Callable[..., Any], arguments: tuple, scheduler: str, labe
 
     shared = _OPEN_CLIENTS.get(scheduler)
     if shared is not None:
-        return shared.submit(run_synchronously, function, *arguments, pure=False).result()
-    with Client(scheduler, set_as_default=False) as dask_client:
-        return dask_client.submit(run_synchronously, function, *arguments, pure=False).result()
+        result = shared.submit(run_synchronously, function, *arguments, pure=False).result()
+    else:
+        with Client(scheduler, set_as_default=False) as dask_client:
+            result = dask_client.submit(run_synchronously, function, *arguments, pure=False).result()
+    if isinstance(result, _Refused):
+        raise result.error
+    return result
 
 
 def run_synchronously(function: Callable[..., Any], *arguments: Any) -> Any:
-    """``function(*arguments)`` with dask's synchronous scheduler for everything it computes."""
+    """``function(*arguments)`` with dask's synchronous scheduler for everything it computes.
+
+    An etholake error comes back as a :class:`_Refused` value, for :func:`on_dask` to raise.
+    """
     with dask.config.set(scheduler="synchronous"):
-        return function(*arguments)
+        try:
+            return function(*arguments)
+        except EtholakeError as error:
+            return _Refused(error)
 
 
 def fan_out(

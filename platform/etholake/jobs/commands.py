@@ -8,7 +8,7 @@ from rich.table import Table
 
 from etholake.catalog import SessionKey
 from etholake.console import command_console
-from etholake.errors import ConfigError, EtholakeError
+from etholake.errors import ConfigError, EtholakeError, NotFoundError
 from etholake.tables import OutputFormat, print_frame
 
 console = command_console()
@@ -20,6 +20,36 @@ def parse_session_key(text: str) -> SessionKey:
     if len(parts) != 3:
         raise EtholakeError(f"session {text!r} must be written lab/subject/session")
     return SessionKey(*parts)
+
+
+def named_sessions(texts: list[str], *kinds: str) -> list[SessionKey] | None:
+    """The sessions given with ``--session``, checked before a flow starts; None when none is given.
+
+    Each must exist, be visible to the user and hold an asset of each of ``kinds``;
+    every problem is listed in one NotFoundError.
+    """
+    if not texts:
+        return None
+    from etholake.jobs.context import JobContext
+
+    keys = [parse_session_key(text) for text in texts]
+    context = JobContext.from_settings()
+    problems = []
+    with context.catalog() as catalog:
+        for key in keys:
+            try:
+                catalog.session(context.user, key)
+            except NotFoundError as error:
+                problems.append(str(error))
+                continue
+            problems += [
+                f"session {key} has no {kind}"
+                for kind in kinds
+                if not catalog.assets(context.user, kind=kind, session=key)
+            ]
+    if problems:
+        raise NotFoundError("; ".join(problems))
+    return keys
 
 
 def _flows():
@@ -38,10 +68,10 @@ def features(
     from etholake.jobs.features import resolve_spec
 
     resolve_spec(spec)
+    keys = named_sessions(session, "pose")
     _flows()
     from etholake.flows.features import features_flow
 
-    keys = [parse_session_key(s) for s in session] or None
     outcomes = features_flow(spec=spec, sessions=keys, lab=lab, show_progress=progress)
     table = Table("session", "features asset", "status", "frames", "frames/s", "notes")
     for outcome in outcomes:
@@ -81,10 +111,10 @@ def infer(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Annotate sessions with a model: probabilities, predictions, bouts and catalog summaries."""
+    keys = named_sessions(session, "pose")
     _flows()
     from etholake.flows.infer import infer_flow
 
-    keys = [parse_session_key(s) for s in session] or None
     outcomes = infer_flow(model=model, version=version, sessions=keys, lab=lab, show_progress=progress)
     console.print(_inference_table(outcomes))
     done = sum(o.computed for o in outcomes)
@@ -192,11 +222,16 @@ def align(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Clock sync and behavior-neural statistics for sessions with units and machine bouts."""
+    keys = named_sessions(session, "units", "bouts")
     _flows()
     from etholake.flows.align import align_flow
 
-    keys = [parse_session_key(s) for s in session] or None
     outcomes = align_flow(model=model, sessions=keys, lab=lab, n_shifts=shifts, show_progress=progress)
+    if not outcomes:
+        console.print(
+            f"no visible session{f' of {lab}' if lab else ''} has both units and machine bouts: nothing to align"
+        )
+        return
     table = Table("session", "drift (ppm)", "pulses matched", "units", "modulated (q<0.05)", "status")
     for outcome in outcomes:
         status = "aligned" if outcome.computed else "up to date"
@@ -209,6 +244,8 @@ def align(
             status,
         )
     console.print(table)
+    aligned = sum(o.computed for o in outcomes)
+    console.print(f"{len(outcomes)} session(s): {aligned} aligned, {len(outcomes) - aligned} already up to date")
 
 
 @export_app.command("nwb")
