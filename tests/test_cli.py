@@ -323,9 +323,24 @@ def test_sessions_named_with_session_are_checked_before_a_flow_starts(workdir, m
     missing = "no session labA/m1/s9 visible to alice"
     for command, problems in (
         (["features"], "session labA/m1/s1 has no pose"),
-        (["infer", "--model", "social"], "session labA/m1/s1 has no pose"),
         (["align"], "session labA/m1/s1 has no units; session labA/m1/s1 has no bouts"),
     ):
         result = runner.invoke(app, [*command, "--session", "labA/m1/s1", "--session", "labA/m1/s9"])
         assert result.exit_code == 1
         assert str(result.exception) == f"{problems}; {missing}"
+
+
+def test_a_model_no_one_can_see_is_refused_before_a_flow_starts(workdir, monkeypatch):
+    import etholake.flowrun
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    for command, message in (
+        (["infer", "--model", "social"], "no production version of model 'social' visible to alice"),
+        (["infer", "--model", "social", "--version", "3"], "no version 3 of model 'social' visible to alice"),
+        (["reprocess", "--model", "social"], "no production version of model 'social' visible to alice"),
+        (["status", "--model", "social"], "no production version of model 'social' visible to alice"),
+    ):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert str(result.exception) == message

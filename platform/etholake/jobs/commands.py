@@ -52,6 +52,15 @@ def named_sessions(texts: list[str], *kinds: str) -> list[SessionKey] | None:
     return keys
 
 
+def _require_model(name: str, version: str) -> None:
+    """Refuse, before a flow starts, a model version the user cannot see."""
+    from etholake.jobs.context import JobContext
+
+    context = JobContext.from_settings()
+    with context.catalog() as catalog:
+        catalog.model(context.user, name, version)
+
+
 def _flows():
     from etholake.flowrun import prepare_prefect
 
@@ -111,6 +120,7 @@ def infer(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Annotate sessions with a model: probabilities, predictions, bouts and catalog summaries."""
+    _require_model(model, version)
     keys = named_sessions(session, "pose")
     _flows()
     from etholake.flows.infer import infer_flow
@@ -143,6 +153,8 @@ def reprocess(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Annotate exactly the stale sessions now (what the scheduled job does)."""
+    if model is not None:
+        _require_model(model, "production")
     _flows()
     from etholake.flows.reprocess import reprocess_flow
 

@@ -32,10 +32,17 @@ class SessionState:
 
 
 def session_states(context: JobContext, *, lab: str | None = None, model: str | None = None) -> list[SessionState]:
-    """The state of every visible session with pose, for every production model (or the one named)."""
+    """The state of every visible session with pose, for every production model (or the one named).
+
+    Raises
+    ------
+    NotFoundError
+        If ``model`` is given and has no production version the user can see.
+    """
     with context.catalog() as catalog:
         models = catalog.models(context.user, stage="production")
         if model is not None:
+            catalog.model(context.user, model, "production")
             models = models[models["name"] == model]
         poses: dict[SessionKey, str] = {}
         for asset in catalog.assets(context.user, kind="pose", lab=lab):
