@@ -96,7 +96,7 @@ def labels_summary(labels: xr.Dataset) -> pd.DataFrame | None:
     behaviors = [str(b) for b in labels["behavior"].values]
     if not fps or not behaviors or times.size == 0 or not np.isfinite(times).all():
         return None
-    frames = np.asarray(labels["frame"].values, dtype=np.int64) if "frame" in labels.coords else None
+    frames = np.asarray(labels["frame"].values, dtype=np.int64)
     present = np.asarray(labels["label"].transpose("time", "behavior").values) == PRESENT
     bouts = pd.concat(
         [

@@ -80,8 +80,10 @@ def read_sleap_h5(path: str | Path, *, fps: float | None = None) -> xr.Dataset:
         video_path = _scalar_text(handle, "video_path")
     _require_node_names(path, len(node_names), n_nodes)
     if len(track_names) != n_tracks:
+        given = len(track_names)
         track_names = [f"track_{i}" for i in range(n_tracks)]
-        warn_fixup(path, f"track names missing or mismatched; named the {n_tracks} track(s) track_0, track_1, ...")
+        named = ", ".join(track_names[:3]) + (", ..." if n_tracks > 3 else "")
+        warn_fixup(path, f"{given} track name(s) for {n_tracks} track(s) in the file; named them {named}")
     if occupancy is not None:
         empty = occupancy == 0
         position[np.broadcast_to(empty[:, None, None, :], position.shape)] = np.nan
