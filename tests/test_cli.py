@@ -344,3 +344,18 @@ def test_a_model_no_one_can_see_is_refused_before_a_flow_starts(workdir, monkeyp
         result = runner.invoke(app, command)
         assert result.exit_code == 1
         assert str(result.exception) == message
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--after", "2025-13-01"], "--after must be a date written YYYY-MM-DD, got '2025-13-01' (month must be in"),
+        (["--before", "yesterday"], "--before must be a date written YYYY-MM-DD, got 'yesterday'"),
+        (["--source", "human"], "--source says where --behavior's bouts come from: give --behavior"),
+    ],
+)
+def test_query_sessions_refuses_options_it_cannot_use(workdir, arguments, message):
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, ["query", "sessions", *arguments])
+    assert result.exit_code == 1
+    assert str(result.exception).startswith(message)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from etholake.catalog import NewAsset, SessionKey
-from etholake.errors import AccessDeniedError, EtholakeError, InvalidNameError, NotFoundError
+from etholake.errors import AccessDeniedError, EtholakeError, InvalidNameError, NotFoundError, OptionError
 
 A1 = SessionKey("labA", "m1", "private1")
 A2 = SessionKey("labA", "m1", "shared1")
@@ -176,6 +176,22 @@ def test_a_lab_filter_naming_no_lab_is_an_error_not_an_empty_answer(two_labs):
             query("alice", lab="labC")
     with pytest.raises(InvalidNameError):
         two_labs.assets("alice", lab="lab C")
+
+
+@pytest.mark.parametrize(
+    ("query", "options", "message"),
+    [
+        ("find_sessions", {"behavior": "attack", "source": "robot"}, "source must be one of model, human"),
+        ("find_sessions", {"min_bouts": 2}, "min_bouts and min_time_s are thresholds on one behavior's bouts"),
+        ("find_sessions", {"min_time_s": 1.0}, "min_bouts and min_time_s are thresholds on one behavior's bouts"),
+        ("find_units", {"max_q": 5.0}, r"max_q is a q-value threshold in \(0, 1\], got 5.0"),
+        ("find_units", {"max_q": 0.0}, r"max_q is a q-value threshold in \(0, 1\], got 0.0"),
+        ("models", {"stage": "live"}, "stage must be one of candidate, production, archived, got 'live'"),
+    ],
+)
+def test_a_filter_that_cannot_match_anything_is_an_error_not_an_empty_answer(two_labs, query, options, message):
+    with pytest.raises(OptionError, match=message):
+        getattr(two_labs, query)("alice", **options)
 
 
 def test_assets_are_listed_newest_first_and_filtered(catalog):

@@ -9,11 +9,21 @@ import typer
 
 from etholake.catalog import open_catalog
 from etholake.config import load_settings
+from etholake.errors import OptionError
 from etholake.tables import OutputFormat, print_frame
 
 query_app = typer.Typer(help="Query the catalog (visibility rules apply).", no_args_is_help=True)
 models_app = typer.Typer(help="List, inspect, promote and archive model versions.", no_args_is_help=True)
 FORMAT = typer.Option(OutputFormat.table, "--format", help="table, csv or json.")
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise OptionError(f"{option} must be a date written YYYY-MM-DD, got {text!r} ({error})") from None
 
 
 @query_app.command("sessions")
@@ -26,7 +36,9 @@ def query_sessions(
     behavior: str | None = typer.Option(None, help="Only sessions where this behavior occurs."),
     min_bouts: int | None = typer.Option(None, help="With --behavior: at least this many bouts."),
     min_time: float | None = typer.Option(None, help="With --behavior: at least this many seconds in total."),
-    source: str = typer.Option("model", help="Behavior from 'model' annotations or 'human' labels."),
+    source: str | None = typer.Option(
+        None, help="With --behavior: bouts from 'model' annotations (the default) or 'human' label sets."
+    ),
     has_units: bool | None = typer.Option(None, "--has-units/--no-units", help="With (or without) spike units."),
     has_calcium: bool | None = typer.Option(None, "--has-calcium/--no-calcium", help="With (or without) calcium."),
     after: str | None = typer.Option(None, help="Started on or after this date (YYYY-MM-DD)."),
@@ -35,6 +47,9 @@ def query_sessions(
 ) -> None:
     """Sessions by lab, subject metadata, behavior, neural data and date."""
     filters = {k: v for k, v in {"species": species, "sex": sex, "genotype": genotype, "strain": strain}.items() if v}
+    if source is not None and behavior is None:
+        raise OptionError("--source says where --behavior's bouts come from: give --behavior")
+    start_after, start_before = _date(after, "--after"), _date(before, "--before")
     with open_catalog() as catalog:
         frame = catalog.find_sessions(
             load_settings().user,
@@ -42,11 +57,11 @@ def query_sessions(
             behavior=behavior,
             min_bouts=min_bouts,
             min_time_s=min_time,
-            source=source,
+            source=source or "model",
             has_units=has_units,
             has_calcium=has_calcium,
-            start_after=date.fromisoformat(after) if after else None,
-            start_before=date.fromisoformat(before) if before else None,
+            start_after=start_after,
+            start_before=start_before,
             **filters,
         )
     print_frame(frame, output, title="sessions")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from etholake.catalog import access
 from etholake.catalog.models import STAGES, Asset, FeatureSet, Lab, Model, Session
-from etholake.errors import EtholakeError, NotFoundError, OptionError
+from etholake.errors import NotFoundError, OptionError
 from etholake.names import validate_name
 
 
@@ -45,6 +45,11 @@ MODEL_COLUMNS = [
     "created_at",
     "stage_changed_at",
 ]
+
+
+def _require_stage(stage: str | None) -> None:
+    if stage is not None and stage not in STAGES:
+        raise OptionError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
 
 
 def _version_number(version: int | str) -> int:
@@ -141,7 +146,8 @@ class ModelRegistryMixin:
         }
 
     def models(self, actor: str | None, *, name: str | None = None, stage: str | None = None) -> pd.DataFrame:
-        """Model versions visible to ``actor``, newest first."""
+        """Model versions visible to ``actor``, newest first (of one name and stage when given)."""
+        _require_stage(stage)
         with self.transaction() as db:
             query = self._model_query(db, actor)
             if name is not None:
@@ -167,8 +173,7 @@ class ModelRegistryMixin:
 
     def set_model_stage(self, actor: str, name: str, version: int, stage: str) -> None:
         """Move a model version to ``stage``; promoting archives the previous production version."""
-        if stage not in STAGES:
-            raise EtholakeError(f"stage {stage!r} must be one of {', '.join(STAGES)}")
+        _require_stage(stage)
         with self.transaction() as db:
             model = db.scalar(select(Model).where(Model.name == name, Model.version == _version_number(version)))
             if model is None:

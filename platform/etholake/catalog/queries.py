@@ -15,9 +15,10 @@ from sqlalchemy import and_, exists, func, select
 
 from etholake.catalog import access
 from etholake.catalog.models import Asset, BehaviorSummary, Lab, Session, Subject, UnitSummary
-from etholake.errors import EtholakeError
+from etholake.errors import EtholakeError, OptionError
 
 SUBJECT_FILTERS = ("species", "sex", "genotype", "strain")
+BEHAVIOR_SOURCES = ("model", "human")
 
 
 def _newest_summaries(source: str):
@@ -88,6 +89,10 @@ class QueriesMixin:
         unknown = set(subject_filters) - set(SUBJECT_FILTERS)
         if unknown:
             raise EtholakeError(f"cannot filter sessions by {', '.join(sorted(unknown))}")
+        if source not in BEHAVIOR_SOURCES:
+            raise OptionError(f"source must be one of {', '.join(BEHAVIOR_SOURCES)}, got {source!r}")
+        if behavior is None and (min_bouts is not None or min_time_s is not None):
+            raise OptionError("min_bouts and min_time_s are thresholds on one behavior's bouts: give the behavior")
         columns = [
             Lab.name.label("lab"),
             Subject.name.label("subject"),
@@ -150,12 +155,14 @@ class QueriesMixin:
         behavior
             Only statistics for this behavior.
         max_q
-            Only units with a Benjamini-Hochberg q-value below this.
+            Only units with a Benjamini-Hochberg q-value below this (in (0, 1]).
         region
             Only units in this brain region.
         lab
             Only this lab (a lab that does not exist is a NotFoundError, not an empty table).
         """
+        if max_q is not None and not 0 < max_q <= 1:
+            raise OptionError(f"max_q is a q-value threshold in (0, 1], got {max_q}")
         with self.transaction() as db:
             query = access.session_rows(
                 db,
