@@ -1,4 +1,4 @@
-"""Output files of exports: the folder is made if missing; a path that cannot be written is a clear error."""
+"""Output files and folders: folders are made if missing; a path that cannot be written is a clear error."""
 
 from __future__ import annotations
 
@@ -6,6 +6,35 @@ import os
 from pathlib import Path
 
 from etholake.errors import ExportError
+
+
+def folder_problem(folder: str | Path) -> str | None:
+    """Create ``folder`` with any missing parents; return None, or why it cannot be written in."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = next(parent for parent in (folder, *folder.parents) if parent.exists())
+        return f"{blocking} is a file, not a folder"
+    except OSError as error:
+        return f"cannot create the folder {folder}: {error.strerror}"
+    if not os.access(folder, os.W_OK):
+        return f"no permission to write in {folder}"
+    return None
+
+
+def output_folder(folder: str | Path) -> Path:
+    """Return ``folder``, created with any missing parents.
+
+    Raises
+    ------
+    ExportError
+        A file is in the way, or the folder cannot be created or written in.
+    """
+    problem = folder_problem(folder)
+    if problem:
+        raise ExportError(f"cannot write in {folder}: {problem}")
+    return Path(folder)
 
 
 def output_path(path: str | Path) -> Path:
@@ -20,14 +49,7 @@ def output_path(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"cannot export to {path}: it is a folder; give a file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocking = next(parent for parent in path.parents if parent.exists())
-        raise ExportError(f"cannot export to {path}: {blocking} is a file, not a folder") from None
-    except OSError as error:
-        problem = f"cannot create the folder {path.parent}: {error.strerror}"
-        raise ExportError(f"cannot export to {path}: {problem}") from None
-    if not os.access(path.parent, os.W_OK):
-        raise ExportError(f"cannot export to {path}: no permission to write in {path.parent}")
+    problem = folder_problem(path.parent)
+    if problem:
+        raise ExportError(f"cannot export to {path}: {problem}")
     return path

@@ -10,8 +10,10 @@ from etholake.sim import simulate
 
 @pytest.fixture(scope="session")
 def dask_client():
-    """An in-process Dask client (threads), cheap to start."""
-    with Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0") as client:
+    """An in-process Dask client (threads), cheap to start; not the default scheduler of later tests."""
+    with Client(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0", set_as_default=False
+    ) as client:
         yield client
 
 

@@ -11,6 +11,7 @@ import jsonschema
 import numpy as np
 import pytest
 
+from etholake.errors import NotFoundError
 from etholake.io.labels import read_labels
 from etholake.io.pose import read_pose
 from etholake.sim import load_ground_truth, simulate
@@ -191,5 +192,7 @@ def test_same_seed_same_data_other_seed_other_data(experiment, tmp_path, dask_cl
 def test_figure(experiment, tmp_path):
     png = plot_session(find_session(experiment.out_dir, "bauer-s0002"), tmp_path / "session.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    with pytest.raises(KeyError, match="no session"):
+    with pytest.raises(NotFoundError, match=r"no session 'nobody-s0001' in .*; sessions include ashby-s0001"):
         find_session(experiment.out_dir, "nobody-s0001")
+    with pytest.raises(NotFoundError, match="holds no simulation"):
+        find_session(tmp_path, "ashby-s0001")

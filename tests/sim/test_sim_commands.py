@@ -7,6 +7,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
+from etholake.errors import NotFoundError
 from etholake.sim.commands import register
 
 runner = CliRunner()
@@ -55,4 +56,5 @@ def test_simulate_figure_command(experiment, tmp_path):
 def test_simulate_figure_command_names_an_unknown_session(experiment, tmp_path):
     result = runner.invoke(_app(), ["simulate-figure", str(experiment.out_dir), "nobody-s0009"])
     assert result.exit_code == 1
-    assert "no session 'nobody-s0009'" in result.output
+    assert isinstance(result.exception, NotFoundError)
+    assert "no session 'nobody-s0009'" in str(result.exception)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
 from etholake.errors import ConfigError
+from etholake.output_files import folder_problem
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -57,7 +58,9 @@ def create_catalog_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            problem = folder_problem(Path(parsed.database).parent)
+            if problem:
+                raise ConfigError(f"catalog {url}: {problem}")
         engine = create_engine(parsed, poolclass=NullPool)
         _configure_sqlite(engine)
         return engine

@@ -21,7 +21,9 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from etholake.errors import ConfigError
 from etholake.names import validate_name
+from etholake.output_files import folder_problem
 
 ASSET_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -53,8 +55,8 @@ class Lake:
             self.fs = LocalFileSystem(auto_mkdir=True)
         self.root = root.rstrip("/")
         self.protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
-        if isinstance(self.fs, LocalFileSystem):
-            self.fs.makedirs(self.root, exist_ok=True)
+        if isinstance(self.fs, LocalFileSystem) and (problem := folder_problem(self.root)):
+            raise ConfigError(f"lake {self.url}: {problem}")
 
     @property
     def is_local(self) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from etholake.errors import EtholakeError
+from etholake.output_files import output_folder
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = (
@@ -185,8 +186,7 @@ def check_pages(
     executable = browser or find_browser()
     if executable is None:
         raise EtholakeError(f"no browser found on PATH (looked for {', '.join(BROWSERS)})")
-    out = Path(screenshot_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(screenshot_dir)
     profile = tempfile.mkdtemp(prefix="etholake-browser-")
     try:
         process = subprocess.Popen(

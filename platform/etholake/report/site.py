@@ -10,6 +10,7 @@ from matplotlib.figure import Figure as MplFigure
 from etholake import __version__
 from etholake.catalog import AssetRecord, SessionKey
 from etholake.jobs.context import JobContext
+from etholake.output_files import output_folder
 from etholake.report import figures, pages
 from etholake.report.collect import (
     MAX_DRIFT_PPM,
@@ -295,8 +296,7 @@ def build_site(context: JobContext, out_dir: str | Path, *, lab: str | None = No
         ``out_dir / "index.html"``. Every page is self-contained (inline CSS, figures as ``data:`` URIs,
         relative links, no JavaScript), so the folder opens from disk or any static host.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     with context.catalog() as catalog:
         inventory = collect_inventory(catalog, context.user, lab)
     colors = figures.behavior_colors(_behaviors(inventory))

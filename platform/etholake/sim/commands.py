@@ -47,12 +47,7 @@ def simulate_figure_command(
     """Draw a simulated session's trajectories, postures and ethogram to a PNG."""
     from etholake.sim.figure import find_session, plot_session
 
-    try:
-        ground_truth = find_session(out_dir, session)
-    except (FileNotFoundError, KeyError) as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1) from None
-    typer.echo(str(plot_session(ground_truth, output or Path(f"{session}.png"))))
+    typer.echo(str(plot_session(find_session(out_dir, session), output or Path(f"{session}.png"))))
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from etholake.errors import NotFoundError
+from etholake.output_files import output_path
 from etholake.sim.behavior import BEHAVIORS, NONE, STATES, bouts
 from etholake.sim.body import KEYPOINTS, SKELETON
 from etholake.sim.ground_truth import load_ground_truth
@@ -23,13 +25,22 @@ TRAJECTORY_SECONDS = 60.0
 
 
 def find_session(out_dir: str | Path, session: str) -> Path:
-    """Path of a session's ground-truth ``.npz`` under a simulation's ``out_dir``."""
-    index = json.loads((Path(out_dir) / "ground_truth" / "index.json").read_text())
+    """Path of a session's ground-truth ``.npz`` under a simulation's ``out_dir``.
+
+    Raises
+    ------
+    NotFoundError
+        ``out_dir`` holds no simulation, or not that session.
+    """
+    index_path = Path(out_dir) / "ground_truth" / "index.json"
+    if not index_path.is_file():
+        raise NotFoundError(f"{out_dir} holds no simulation (no {index_path.relative_to(out_dir)})")
+    index = json.loads(index_path.read_text())
     for entry in index["sessions"]:
         if entry["session"] == session:
             return Path(out_dir) / entry["ground_truth"]["arrays"]
     known = ", ".join(entry["session"] for entry in index["sessions"][:10])
-    raise KeyError(f"no session {session!r} in {out_dir}; sessions include {known}")
+    raise NotFoundError(f"no session {session!r} in {out_dir}; sessions include {known}")
 
 
 def _snapshot_frames(states: np.ndarray) -> dict[str, int]:
@@ -147,7 +158,7 @@ def plot_session(ground_truth: str | Path, output: str | Path) -> Path:
     distance.set_xlabel("centre distance (mm)")
     distance.legend(fontsize=7)
 
-    output = Path(output)
+    output = output_path(output)
     figure.savefig(output, dpi=110)
     plt.close(figure)
     return output

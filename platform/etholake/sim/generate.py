@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from etholake.output_files import output_folder
 from etholake.sim.annotators import annotate
 from etholake.sim.behavior import BEHAVIORS, STATES, behavior_model, simulate_states
 from etholake.sim.body import INDIVIDUALS, KEYPOINTS, SKELETON, simulate_pair
@@ -377,8 +378,7 @@ def simulate(
     >>> sorted(result.manifests)  # doctest: +SKIP
     ['ashby', 'bauer', 'chen']
     """
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(Path(out_dir).resolve())
     specs = session_specs(
         out_dir,
         n_labs=n_labs,
