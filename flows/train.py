@@ -26,6 +26,7 @@ def train_flow(
     lake: str | None = None,
     catalog: str | None = None,
     actor: str | None = None,
+    show_progress: bool = True,
 ) -> TrainOutcome:
     """Train model ``name`` for ``behaviors`` from every labelled session and register a new version."""
     context = JobContext.from_settings(load_settings(lake=lake, catalog=catalog, user=actor))
@@ -44,4 +45,5 @@ def train_flow(
             sessions_lab=sessions_lab,
             settings=settings,
             client=dask_client,
+            show_progress=show_progress,
         )

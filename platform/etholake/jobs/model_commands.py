@@ -59,6 +59,7 @@ def train(
     folds: int = typer.Option(5, help="Outer folds of the grouped evaluation."),
     stride: int = typer.Option(1, help="Fit on every n-th frame of each class (evaluation scores every frame)."),
     permutation_repeats: int = typer.Option(0, help="Shuffles per feature for held-out permutation importance."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import prepare_prefect
@@ -87,6 +88,7 @@ def train(
         group_by=group_by,
         n_splits=folds,
         settings=EvaluationSettings(stride=stride, permutation_repeats=permutation_repeats),
+        show_progress=progress,
     )
     print_frame(_metrics_frame(outcome.metrics), OutputFormat.table, title=f"{name} v{outcome.version}, held out")
     console.print(
@@ -109,6 +111,7 @@ def evaluate(
     permutation_repeats: int = typer.Option(0, help="Shuffles per feature for held-out permutation importance."),
     report: Path | None = typer.Option(None, help="Also write the HTML report here."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Grouped evaluation of a model configuration, without registering anything."""
     from etholake.jobs.context import JobContext
@@ -124,11 +127,23 @@ def evaluate(
     check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
     context = JobContext.from_settings()
     data = assemble_training_data(
-        context, behaviors=behavior, label_sets=label_set or None, policy=policy, feature_set=feature_set
+        context,
+        behaviors=behavior,
+        label_sets=label_set or None,
+        policy=policy,
+        feature_set=feature_set,
+        show_progress=progress,
     )
     settings = EvaluationSettings(stride=stride, permutation_repeats=permutation_repeats)
     evaluations = evaluate_training_data(
-        data, behavior, spec=spec, feature_set=feature_set, group_by=group_by, n_splits=folds, settings=settings
+        data,
+        behavior,
+        spec=spec,
+        feature_set=feature_set,
+        group_by=group_by,
+        n_splits=folds,
+        settings=settings,
+        show_progress=progress,
     )
     metrics = {e.behavior: e.summary() for e in evaluations}
     print_frame(_metrics_frame(metrics), output, title=f"grouped by {group_by}, held out")

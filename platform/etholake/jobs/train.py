@@ -27,6 +27,7 @@ from etholake.jobs.models import publish_model
 from etholake.lake import commit, stage_file, stage_json
 from etholake.names import validate_name
 from etholake.output_files import output_path
+from etholake.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def assemble_training_data(
     policy: str = "majority",
     feature_set: str = "default",
     sessions_lab: str | None = None,
+    show_progress: bool = False,
 ) -> TrainingData:
     """Join features (computed where missing) and labels of every labelled session into a training set.
 
@@ -150,7 +152,10 @@ def assemble_training_data(
     features_spec = resolve_spec(feature_set)
     labelled = labelled_sessions(context, behaviors, label_sets, sessions_lab)
     sessions, session_parents = [], {}
-    with context.catalog() as catalog:
+    with (
+        context.catalog() as catalog,
+        progress_bar("features", total=len(labelled), enabled=show_progress) as advance,
+    ):
         for key, label_assets in sorted(labelled.items()):
             outcome = session_features(context, key, features_spec.content)
             for note in outcome.notes:
@@ -159,6 +164,7 @@ def assemble_training_data(
             labels = [open_dataset(context, asset).load() for asset in label_assets.values()]
             sessions.append(SessionData(str(key), features, labels, subject=f"{key.lab}/{key.subject}", lab=key.lab))
             session_parents[str(key)] = {outcome.asset_id: "features"} | {a.id: "labels" for a in label_assets.values()}
+            advance()
     trainset = build_training_set(sessions, behaviors, policy)
     kept = set(trainset.session.tolist())
     used = [session for session in sessions if session.session in kept]
@@ -176,6 +182,7 @@ def evaluate_training_data(
     n_splits: int | None = 5,
     settings: EvaluationSettings | None = None,
     client=None,
+    show_progress: bool = False,
 ) -> list:
     """Nested grouped cross-validation of every behavior (see :func:`etholake.models.evaluation.evaluate_behavior`)."""
     from etholake.models.evaluation import Candidate, evaluate_behavior
@@ -186,21 +193,25 @@ def evaluate_training_data(
     curve = settings.learning_curve
     if curve is None:
         curve = tuple(n for n in (2, 4, 8, 16, 32, 64) if n < sessions * (1 - 1 / (n_splits or sessions)))
-    return [
-        evaluate_behavior(
-            candidate,
-            behavior,
-            group_by=group_by,
-            n_splits=n_splits,
-            inner_splits=settings.inner_splits,
-            sampling=settings.sampling(),
-            random_split=settings.random_split,
-            learning_curve=curve,
-            permutation_repeats=settings.permutation_repeats,
-            client=client,
-        )
-        for behavior in behaviors
-    ]
+    evaluations = []
+    with progress_bar("evaluate", total=len(behaviors), enabled=show_progress) as advance:
+        for behavior in behaviors:
+            evaluations.append(
+                evaluate_behavior(
+                    candidate,
+                    behavior,
+                    group_by=group_by,
+                    n_splits=n_splits,
+                    inner_splits=settings.inner_splits,
+                    sampling=settings.sampling(),
+                    random_split=settings.random_split,
+                    learning_curve=curve,
+                    permutation_repeats=settings.permutation_repeats,
+                    client=client,
+                )
+            )
+            advance()
+    return evaluations
 
 
 def write_report(
@@ -254,6 +265,7 @@ def train_from_lake(
     sessions_lab: str | None = None,
     settings: EvaluationSettings | None = None,
     client=None,
+    show_progress: bool = False,
 ) -> TrainOutcome:
     """Train, evaluate and register model ``name`` for ``behaviors``.
 
@@ -288,6 +300,8 @@ def train_from_lake(
         Evaluation thoroughness and training-row stride.
     client
         Optional Dask client for the fits.
+    show_progress
+        Progress bars over the sessions' features and the behaviors' evaluations.
 
     Returns
     -------
@@ -312,6 +326,7 @@ def train_from_lake(
         policy=policy,
         feature_set=feature_set,
         sessions_lab=sessions_lab,
+        show_progress=show_progress,
     )
     recipe = hashlib.sha256(
         json.dumps(
@@ -330,6 +345,7 @@ def train_from_lake(
         n_splits=n_splits,
         settings=settings,
         client=client,
+        show_progress=show_progress,
     )
     metrics = {evaluation.behavior: evaluation.summary() for evaluation in evaluations}
     bundle = train_model(
