@@ -62,6 +62,23 @@ def test_info_fails_when_a_service_is_unreachable(workdir, monkeypatch):
     assert "unreachable" in result.output
 
 
+def test_an_unreachable_catalog_database_is_one_line_and_its_password_is_never_shown(workdir, monkeypatch):
+    from services import free_port
+
+    monkeypatch.setenv("ETHOLAKE_CATALOG", f"postgresql://ada:s3cret@127.0.0.1:{free_port()}/catalog")
+    monkeypatch.setenv("COLUMNS", "250")
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "query", "sessions"], capture_output=True, text=True, cwd=workdir
+    )
+    assert completed.returncode == 1
+    (line,) = completed.stderr.strip().splitlines()
+    assert line.startswith("error: the catalog database cannot be used: connection failed:")
+    info = runner.invoke(app, ["info"])
+    assert info.exit_code == 1
+    assert "postgresql://ada:***@127.0.0.1" in info.output
+    assert "s3cret" not in info.output + completed.stderr
+
+
 def test_errors_are_one_line_with_a_nonzero_exit_code(workdir):
     completed = subprocess.run(
         [sys.executable, "-m", "etholake", "init", "--lab", "../x"], capture_output=True, text=True, cwd=workdir

@@ -86,10 +86,14 @@ class WarningPrinter:
 
 
 def run() -> None:
-    """Console entry point: etholake errors print as one line on stderr and exit with code 1.
+    """Console entry point: etholake errors (and an unreachable catalog database) print as one line on
+    stderr and exit with code 1.
 
     Warnings etholake raises print as one line each, once (:class:`WarningPrinter`).
     """
+    from sqlalchemy.exc import OperationalError
+
+    from etholake.catalog.engine import database_problem
     from etholake.errors import EtholakeError
     from etholake.flowrun import explained_prefect_start_failure
 
@@ -99,4 +103,8 @@ def run() -> None:
             app()
     except EtholakeError as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from None
+    except OperationalError as error:
+        problem = database_problem(error)
+        typer.secho(f"error: the catalog database cannot be used: {problem}", fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None

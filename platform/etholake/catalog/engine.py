@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from etholake.errors import ConfigError
@@ -34,6 +34,19 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***``: fit to print."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def database_problem(error: DBAPIError) -> str:
+    """The first line of the database driver's own message, without SQLAlchemy's statement and links."""
+    return str(error.orig if error.orig is not None else error).strip().splitlines()[0]
 
 
 def create_catalog_engine(url: str) -> Engine:
@@ -60,7 +73,7 @@ def create_catalog_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             problem = folder_problem(Path(parsed.database).parent)
             if problem:
-                raise ConfigError(f"catalog {url}: {problem}")
+                raise ConfigError(f"catalog {shown_url(url)}: {problem}")
         engine = create_engine(parsed, poolclass=NullPool)
         _configure_sqlite(engine)
         return engine

@@ -7,8 +7,10 @@ import urllib.request
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import DBAPIError
 
 from etholake.catalog import Catalog
+from etholake.catalog.engine import database_problem, shown_url
 from etholake.catalog.migrate import current_revision, head_revision
 from etholake.config import Settings, load_settings
 from etholake.console import command_console
@@ -38,7 +40,7 @@ def init(
         if lab:
             catalog.create_lab(settings.user, lab)
     console.print(f"lake    {lake_store.uri('')}")
-    console.print(f"catalog {settings.catalog_url}")
+    console.print(f"catalog {shown_url(settings.catalog_url)}")
     if lab:
         console.print(f"lab     {lab} (owner: {settings.user})")
 
@@ -85,7 +87,7 @@ def info() -> None:
     table = Table("service", "setting", "status")
     rows = [
         ("lake", settings.lake, _check_lake),
-        ("catalog", settings.catalog_url, _check_catalog),
+        ("catalog", shown_url(settings.catalog_url), _check_catalog),
         ("dask", settings.dask_address or "local", _check_dask),
         ("prefect", settings.prefect_api_url or "ephemeral", _check_prefect),
     ]
@@ -94,7 +96,8 @@ def info() -> None:
         try:
             status = check(settings)
         except Exception as error:
-            status = Text(f"unreachable: {type(error).__name__}: {error}", style="red")
+            problem = database_problem(error) if isinstance(error, DBAPIError) else f"{type(error).__name__}: {error}"
+            status = Text(f"unreachable: {problem}", style="red")
             unreachable += 1
         table.add_row(service, setting, status)
     table.add_row("user", settings.user, "")
