@@ -79,7 +79,9 @@ def ingest(
         _check_only(manifest, progress)
         return
     from etholake.flowrun import prepare_prefect
+    from etholake.lake import open_lake
 
+    open_lake(lake).require_reachable()
     prepare_prefect()
     from etholake.flows.ingest import ingest_flow
 

@@ -63,7 +63,9 @@ def _require_model(name: str, version: str) -> None:
 
 def _flows():
     from etholake.flowrun import prepare_prefect
+    from etholake.lake import open_lake
 
+    open_lake().require_reachable()
     prepare_prefect()
 
 

@@ -74,6 +74,7 @@ def train(
     with context.catalog() as catalog:
         catalog.require_write(context.user, lab)
     labelled_sessions(context, behavior, label_set or None)
+    context.lake().require_reachable()
     prepare_prefect()
     from etholake.flows.train import train_flow
 

@@ -14,6 +14,7 @@ from etholake.catalog.engine import database_problem, shown_url
 from etholake.catalog.migrate import current_revision, head_revision
 from etholake.config import Settings, load_settings
 from etholake.console import command_console
+from etholake.errors import ConfigError
 from etholake.lake.gc import find_orphans, remove_orphans
 from etholake.lake.store import Lake
 
@@ -35,6 +36,7 @@ def init(
     """Create the lake folder and the catalog (and optionally a lab)."""
     settings = load_settings(lake=lake)
     lake_store = Lake(settings.lake, settings.storage_options)
+    lake_store.require_reachable()
     with Catalog(settings.catalog_url) as catalog:
         catalog.add_user(settings.user)
         if lab:
@@ -46,8 +48,7 @@ def init(
 
 
 def _check_lake(settings: Settings) -> str:
-    lake = Lake(settings.lake, settings.storage_options)
-    lake.fs.ls(lake.root)
+    Lake(settings.lake, settings.storage_options).require_reachable()
     return "reachable"
 
 
@@ -81,6 +82,14 @@ def _check_prefect(settings: Settings) -> str:
         return f"reachable (HTTP {response.status})"
 
 
+def _problem(error: Exception) -> str:
+    if isinstance(error, DBAPIError):
+        return f"unreachable: {database_problem(error)}"
+    if isinstance(error, ConfigError):
+        return str(error)
+    return f"unreachable: {type(error).__name__}: {error}"
+
+
 def info() -> None:
     """Show the lake, catalog, Dask and Prefect settings and whether each is reachable."""
     settings = load_settings()
@@ -96,8 +105,7 @@ def info() -> None:
         try:
             status = check(settings)
         except Exception as error:
-            problem = database_problem(error) if isinstance(error, DBAPIError) else f"{type(error).__name__}: {error}"
-            status = Text(f"unreachable: {problem}", style="red")
+            status = Text(_problem(error), style="red")
             unreachable += 1
         table.add_row(service, setting, status)
     table.add_row("user", settings.user, "")

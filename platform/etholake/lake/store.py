@@ -143,6 +143,23 @@ class Lake:
         """Lake-relative folder of a model version."""
         return f"models/{validate_name(name, 'model')}/{validate_name(str(version), 'model version')}"
 
+    def require_reachable(self) -> None:
+        """Check that the lake answers: its folder, or its bucket, can be listed.
+
+        Raises
+        ------
+        ConfigError
+            The bucket does not exist, or the store cannot be reached or read.
+        """
+        top = self.root if self.is_local else self.root.split("/", 1)[0]
+        try:
+            self.fs.ls(top)
+        except FileNotFoundError:
+            raise ConfigError(f"lake {self.url}: {top} does not exist") from None
+        except Exception as error:
+            detail = next(iter(str(error).strip().splitlines()), "")
+            raise ConfigError(f"lake {self.url} cannot be reached: {type(error).__name__}: {detail}") from None
+
 
 def open_lake(url: str | None = None, storage_options: dict[str, Any] | None = None) -> Lake:
     """Open the lake at ``url``, or the configured one.
