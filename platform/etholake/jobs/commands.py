@@ -204,10 +204,10 @@ def export_pose_command(
     format: str = typer.Option(..., "--format", help="dlc (.h5 or .csv), sleap, nwb or netcdf."),
 ) -> None:
     """Export a session's pose (DeepLabCut, SLEAP analysis, NWB ndx-pose, movement netCDF)."""
-    from etholake.jobs.context import JobContext
+    from etholake.jobs.context import command_context
     from etholake.jobs.export import export_session_pose
 
-    written = export_session_pose(JobContext.from_settings(), parse_session_key(session), output, format)
+    written = export_session_pose(command_context(), parse_session_key(session), output, format)
     console.print(f"wrote {written}")
 
 
@@ -219,12 +219,10 @@ def export_annotations_command(
     model: str | None = typer.Option(None, help="Annotations of this model (default: the newest)."),
 ) -> None:
     """Export a session's machine annotations (SimBA machine_results / statistics, BORIS events, bouts)."""
-    from etholake.jobs.context import JobContext
+    from etholake.jobs.context import command_context
     from etholake.jobs.export import export_session_annotations
 
-    written = export_session_annotations(
-        JobContext.from_settings(), parse_session_key(session), output, format, model=model
-    )
+    written = export_session_annotations(command_context(), parse_session_key(session), output, format, model=model)
     console.print(f"wrote {written}")
 
 
@@ -269,10 +267,10 @@ def export_nwb_command(
     model: str | None = typer.Option(None, help="Annotations of this model (default: the newest)."),
 ) -> None:
     """Export a session to NWB: pose (ndx-pose), behavior probabilities and bouts, units, neural-clock times."""
-    from etholake.jobs.context import JobContext
+    from etholake.jobs.context import command_context
     from etholake.jobs.nwb import export_session_to_nwb
 
-    written = export_session_to_nwb(JobContext.from_settings(), parse_session_key(session), output, model=model)
+    written = export_session_to_nwb(command_context(), parse_session_key(session), output, model=model)
     console.print(f"wrote {written}")
 
 

@@ -43,6 +43,19 @@ class JobContext:
             catalog.close()
 
 
+def command_context(**overrides: Any) -> JobContext:
+    """The configured context of a command that reads or writes the lake, once the lake is known to answer.
+
+    Raises
+    ------
+    ConfigError
+        The lake cannot be reached (see :meth:`etholake.lake.Lake.require_reachable`).
+    """
+    context = JobContext.from_settings(**overrides)
+    context.lake().require_reachable()
+    return context
+
+
 def newest_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **params: Any) -> AssetRecord | None:
     """The newest asset of ``kind`` in a session whose params contain ``params``, or None."""
     for asset in catalog.assets(user, kind=kind, session=key):

@@ -63,18 +63,17 @@ def train(
 ) -> None:
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import prepare_prefect
-    from etholake.jobs.context import JobContext
+    from etholake.jobs.context import command_context
     from etholake.jobs.train import check_training_options, labelled_sessions
     from etholake.names import validate_name
 
     estimator_settings = _estimator(estimator, params)
     validate_name(name, "model")
     check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
-    context = JobContext.from_settings()
+    context = command_context()
     with context.catalog() as catalog:
         catalog.require_write(context.user, lab)
     labelled_sessions(context, behavior, label_set or None)
-    context.lake().require_reachable()
     prepare_prefect()
     from etholake.flows.train import train_flow
 
@@ -115,7 +114,7 @@ def evaluate(
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Grouped evaluation of a model configuration, without registering anything."""
-    from etholake.jobs.context import JobContext
+    from etholake.jobs.context import command_context
     from etholake.jobs.train import (
         assemble_training_data,
         check_training_options,
@@ -126,7 +125,7 @@ def evaluate(
 
     spec = EstimatorSpec.from_dict(_estimator(estimator, params))
     check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
-    context = JobContext.from_settings()
+    context = command_context()
     data = assemble_training_data(
         context,
         behaviors=behavior,
@@ -162,12 +161,10 @@ def suggest_labels(
     kind: str = typer.Option("csv", help="csv or boris."),
 ) -> None:
     """Write the video segments most worth labelling next (near the threshold, spread across sessions)."""
-    from etholake.jobs.context import JobContext
+    from etholake.jobs.context import command_context
     from etholake.jobs.suggest import suggest_from_lake, write_tasks
 
-    table = suggest_from_lake(
-        JobContext.from_settings(), model=model, behavior=behavior, version=version, n_tasks=tasks
-    )
+    table = suggest_from_lake(command_context(), model=model, behavior=behavior, version=version, n_tasks=tasks)
     console.print(f"wrote {len(table)} task(s) to {write_tasks(table, output, kind)}")
 
 

@@ -8,7 +8,7 @@ import typer
 
 from etholake.console import command_console
 from etholake.errors import EtholakeError
-from etholake.jobs.context import JobContext
+from etholake.jobs.context import command_context
 from etholake.report.site import build_site
 
 console = command_console()
@@ -23,7 +23,7 @@ def report(
     ),
 ) -> None:
     """Write the report site (summary, labs, models, ethograms, neural, sync) as self-contained HTML pages."""
-    index = build_site(JobContext.from_settings(lake=lake), out, lab=lab)
+    index = build_site(command_context(lake=lake), out, lab=lab)
     console.print(f"report  {index}")
     if screenshots:
         from etholake.report.browser import check_pages
