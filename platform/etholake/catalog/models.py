@@ -28,10 +28,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from etholake.names import MAX_NAME_LENGTH
+
 ROLES = ("owner", "member", "viewer")
 VISIBILITIES = ("private", "shared", "public")
-NAME = String(128)
-LABEL_IDENTITY = String(2 * 128 + 1)
+NAME = String(MAX_NAME_LENGTH)
+LABEL_IDENTITY = String(2 * MAX_NAME_LENGTH + 1)
 
 
 def utcnow() -> datetime:

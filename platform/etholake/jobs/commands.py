@@ -9,6 +9,7 @@ from rich.table import Table
 from etholake.catalog import SessionKey
 from etholake.console import command_console
 from etholake.errors import ConfigError, EtholakeError, NotFoundError
+from etholake.jobs.context import JobContext, command_context
 from etholake.tables import OutputFormat, print_frame
 
 console = command_console()
@@ -22,7 +23,7 @@ def parse_session_key(text: str) -> SessionKey:
     return SessionKey(*parts)
 
 
-def named_sessions(texts: list[str], *kinds: str) -> list[SessionKey] | None:
+def _named_sessions(context: JobContext, texts: list[str], *kinds: str) -> list[SessionKey] | None:
     """The sessions given with ``--session``, checked before a flow starts; None when none is given.
 
     Each must exist, be visible to the user and hold an asset of each of ``kinds``;
@@ -30,10 +31,7 @@ def named_sessions(texts: list[str], *kinds: str) -> list[SessionKey] | None:
     """
     if not texts:
         return None
-    from etholake.jobs.context import JobContext
-
     keys = [parse_session_key(text) for text in texts]
-    context = JobContext.from_settings()
     problems = []
     with context.catalog() as catalog:
         for key in keys:
@@ -52,20 +50,15 @@ def named_sessions(texts: list[str], *kinds: str) -> list[SessionKey] | None:
     return keys
 
 
-def _require_model(name: str, version: str) -> None:
+def _require_model(context: JobContext, name: str, version: str) -> None:
     """Refuse, before a flow starts, a model version the user cannot see."""
-    from etholake.jobs.context import JobContext
-
-    context = JobContext.from_settings()
     with context.catalog() as catalog:
         catalog.model(context.user, name, version)
 
 
 def _flows():
     from etholake.flowrun import prepare_prefect
-    from etholake.lake import open_lake
 
-    open_lake().require_reachable()
     prepare_prefect()
 
 
@@ -79,7 +72,7 @@ def features(
     from etholake.jobs.features import resolve_spec
 
     resolve_spec(spec)
-    keys = named_sessions(session, "pose")
+    keys = _named_sessions(command_context(), session, "pose")
     _flows()
     from etholake.flows.features import features_flow
 
@@ -122,8 +115,9 @@ def infer(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Annotate sessions with a model: probabilities, predictions, bouts and catalog summaries."""
-    _require_model(model, version)
-    keys = named_sessions(session, "pose")
+    context = command_context()
+    _require_model(context, model, version)
+    keys = _named_sessions(context, session, "pose")
     _flows()
     from etholake.flows.infer import infer_flow
 
@@ -140,7 +134,6 @@ def status(
     stale_only: bool = typer.Option(False, "--stale", help="Only stale sessions."),
 ) -> None:
     """Per session and production model: current or stale, and why."""
-    from etholake.jobs.context import JobContext
     from etholake.jobs.status import session_states, status_table
 
     frame = status_table(session_states(JobContext.from_settings(), lab=lab, model=model))
@@ -155,8 +148,9 @@ def reprocess(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Annotate exactly the stale sessions now (what the scheduled job does)."""
+    context = command_context()
     if model is not None:
-        _require_model(model, "production")
+        _require_model(context, model, "production")
     _flows()
     from etholake.flows.reprocess import reprocess_flow
 
@@ -204,7 +198,6 @@ def export_pose_command(
     format: str = typer.Option(..., "--format", help="dlc (.h5 or .csv), sleap, nwb or netcdf."),
 ) -> None:
     """Export a session's pose (DeepLabCut, SLEAP analysis, NWB ndx-pose, movement netCDF)."""
-    from etholake.jobs.context import command_context
     from etholake.jobs.export import export_session_pose
 
     written = export_session_pose(command_context(), parse_session_key(session), output, format)
@@ -219,7 +212,6 @@ def export_annotations_command(
     model: str | None = typer.Option(None, help="Annotations of this model (default: the newest)."),
 ) -> None:
     """Export a session's machine annotations (SimBA machine_results / statistics, BORIS events, bouts)."""
-    from etholake.jobs.context import command_context
     from etholake.jobs.export import export_session_annotations
 
     written = export_session_annotations(command_context(), parse_session_key(session), output, format, model=model)
@@ -234,7 +226,7 @@ def align(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Clock sync and behavior-neural statistics for sessions with units and machine bouts."""
-    keys = named_sessions(session, "units", "bouts")
+    keys = _named_sessions(command_context(), session, "units", "bouts")
     _flows()
     from etholake.flows.align import align_flow
 
@@ -267,7 +259,6 @@ def export_nwb_command(
     model: str | None = typer.Option(None, help="Annotations of this model (default: the newest)."),
 ) -> None:
     """Export a session to NWB: pose (ndx-pose), behavior probabilities and bouts, units, neural-clock times."""
-    from etholake.jobs.context import command_context
     from etholake.jobs.nwb import export_session_to_nwb
 
     written = export_session_to_nwb(command_context(), parse_session_key(session), output, model=model)
