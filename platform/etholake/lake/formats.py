@@ -1,9 +1,9 @@
 """Writing and reading the lake's asset formats: Zarr v3 datasets, Parquet tables, JSON documents.
 
 Datasets are chunked along ``time`` only (:data:`TIME_CHUNK` frames a chunk); every
-other dimension is one chunk. Two codecs: ``compact`` (zstd, bit-shuffled) for what is
-written once and kept (pose, labels, annotations), ``fast`` (lz4, byte-shuffled, about
-5x faster to write) for bulky derived arrays such as features. ``fast`` also stores
+other dimension is one chunk. Two codecs: ``compact`` (zstd level 1, byte-shuffled) for
+what is written once and kept (pose, labels, annotations), ``fast`` (lz4, byte-shuffled,
+faster to write, larger) for bulky derived arrays such as features. ``fast`` also stores
 2-D (time, x) variables x-major (a Zarr transpose filter), which is how the feature
 engine lays them out in memory, so writing them needs no transposing copy. Every chunk
 is written, even an all-NaN one (skipping those costs a full comparison per chunk).
@@ -32,7 +32,7 @@ from zarr.codecs import BloscCodec, TransposeCodec
 
 TIME_CHUNK = 1 << 16
 COMPRESSORS = {
-    "compact": BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle"),
+    "compact": BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"),
     "fast": BloscCodec(cname="lz4", clevel=1, shuffle="shuffle"),
 }
 
