@@ -368,7 +368,8 @@ def test_a_model_no_one_can_see_is_refused_before_a_flow_starts(workdir, monkeyp
     [
         (["--after", "2025-13-01"], "--after must be a date written YYYY-MM-DD, got '2025-13-01' (month must be in"),
         (["--before", "yesterday"], "--before must be a date written YYYY-MM-DD, got 'yesterday'"),
-        (["--source", "human"], "--source says where --behavior's bouts come from: give --behavior"),
+        (["--source", "human"], "--source without --behavior: give the behavior whose bouts to filter"),
+        (["--min-bouts", "2", "--min-time", "1.5"], "--min-bouts and --min-time without --behavior"),
     ],
 )
 def test_query_sessions_refuses_options_it_cannot_use(workdir, arguments, message):

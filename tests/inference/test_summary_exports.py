@@ -3,7 +3,14 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from etholake.inference.exports import boris_events, simba_data_summary, simba_detailed_bouts, simba_machine_results
+from etholake.inference.bouts import bouts_from_mask
+from etholake.inference.exports import (
+    boris_events,
+    bouts_table,
+    simba_data_summary,
+    simba_detailed_bouts,
+    simba_machine_results,
+)
 from etholake.inference.summary import behavior_summary, labels_summary
 from etholake.schema import make_labels_dataset, make_pose_dataset
 
@@ -122,3 +129,14 @@ def test_boris_export_reads_back_with_the_boris_reader(tmp_path):
     attack = labels["label"].sel(behavior="attack").values
     assert attack.sum() == 30 + 15
     assert attack[30] == 1 and attack[59] == 1 and attack[60] == 0 and attack[104] == 1 and attack[105] == 0
+
+
+def test_bouts_table_writes_times_without_float_noise(tmp_path):
+    mask = np.zeros(300, dtype=bool)
+    mask[46:100] = True
+    bouts = bouts_from_mask(mask, fps=30.0, behavior="sniff")
+    assert bouts["duration"].iloc[0] != 1.8
+    path = tmp_path / "bouts.csv"
+    bouts_table(bouts).to_csv(path, index=False)
+    written = path.read_text().splitlines()[1].split(",")
+    assert written[3:6] == ["1.533333333", "3.333333333", "1.8"]

@@ -47,8 +47,10 @@ def query_sessions(
 ) -> None:
     """Sessions by lab, subject metadata, behavior, neural data and date."""
     filters = {k: v for k, v in {"species": species, "sex": sex, "genotype": genotype, "strain": strain}.items() if v}
-    if source is not None and behavior is None:
-        raise OptionError("--source says where --behavior's bouts come from: give --behavior")
+    behavior_options = {"--min-bouts": min_bouts, "--min-time": min_time, "--source": source}
+    given = [flag for flag, value in behavior_options.items() if value is not None]
+    if given and behavior is None:
+        raise OptionError(f"{' and '.join(given)} without --behavior: give the behavior whose bouts to filter")
     start_after, start_before = _date(after, "--after"), _date(before, "--before")
     with open_catalog() as catalog:
         frame = catalog.find_sessions(

@@ -58,9 +58,21 @@ def simba_data_summary(
     return pd.DataFrame([row]).round(3)
 
 
+BOUT_TIME_COLUMNS = ("start_time", "stop_time", "duration")
+
+
+def bouts_table(bouts: pd.DataFrame) -> pd.DataFrame:
+    """etholake's bouts table as written to CSV: times and durations rounded to the nanosecond.
+
+    Times are frame times plus one frame duration; their differences carry float
+    noise (``1.7999999999999998`` for 54 frames at 30 fps) that the nanosecond drops.
+    """
+    return bouts.round(dict.fromkeys(BOUT_TIME_COLUMNS, 9))
+
+
 def simba_detailed_bouts(bouts: pd.DataFrame, video: str) -> pd.DataFrame:
-    """SimBA's detailed bout table (``End_frame`` inclusive, as SimBA writes it)."""
-    ordered = bouts.sort_values(["behavior", "start_frame"])
+    """SimBA's detailed bout table (``End_frame`` inclusive, as SimBA writes it; times to the nanosecond)."""
+    ordered = bouts_table(bouts).sort_values(["behavior", "start_frame"])
     return pd.DataFrame(
         {
             "Video": video,

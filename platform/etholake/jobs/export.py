@@ -76,7 +76,7 @@ def export_session_annotations(
         "boris": lambda: exports.boris_events(
             bouts, observation=key.session, media_file=f"{key.session}.mp4", fps=fps, media_duration_s=duration
         ),
-        "bouts-csv": lambda: bouts,
+        "bouts-csv": lambda: exports.bouts_table(bouts),
     }
     tables[format]().to_csv(path, index=False)
     return path
