@@ -5,8 +5,9 @@ last ingest (nothing of them is copied or read), copy the other sessions'
 remote files to a local staging folder and validate everything (nothing is
 written if any problem is found), record lab, subjects and sessions, then
 ingest the sessions in parallel: one Prefect task per session (retried on I/O
-errors), its work on a Dask worker. The staging folder is removed when the
-flow ends.
+errors), its work on a Dask worker; then summarise the reused label sets that
+have no summary yet (ingested by an older etholake). The staging folder is
+removed when the flow ends.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from etholake.catalog import Catalog, SessionKey
 from etholake.catalog.migrate import is_current
 from etholake.config import Settings, load_settings
 from etholake.fanout import fan_out
+from etholake.lake import Lake
 from etholake.ingest import SessionOutcome, ingest_session
+from etholake.ingest.label_summaries import summarise_unsummarised_label_sets
 from etholake.ingest.manifest import Manifest
 from etholake.ingest.preflight import SessionPlan, checked_manifests
 from etholake.ingest.register import register_manifest
@@ -78,4 +81,7 @@ def ingest_flow(
         calls = [(plan, settings.lake, settings.storage_options, settings.catalog_url, settings.user) for plan in todo]
         labels = [f"{plan.entry.subject}/{plan.entry.name}" for plan in todo]
         ingested = iter(fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress))
-        return [left_out[id(plan)] if plan.unchanged else next(ingested) for plan in plans]
+        outcomes = [left_out[id(plan)] if plan.unchanged else next(ingested) for plan in plans]
+    with Catalog(settings.catalog_url, migrate_schema=False) as opened:
+        summarise_unsummarised_label_sets(Lake(settings.lake, settings.storage_options), opened, settings.user, outcomes)
+    return outcomes

@@ -3,9 +3,12 @@
 import json
 import re
 
+import pandas as pd
 import pytest
+from sqlalchemy import delete
 
 from etholake.catalog import Catalog
+from etholake.catalog.models import BehaviorSummary
 from etholake.ingest import ManifestError
 from etholake.lake import find_orphans, open_lake
 from etholake.lake.formats import read_zarr
@@ -82,8 +85,11 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
         found = catalog.find_sessions("alice", behavior=busiest, source="human")
         assert labels_asset.session.session in set(found["session"])
         first_count = len(catalog.assets("alice"))
+        with catalog.transaction() as db:
+            db.execute(delete(BehaviorSummary))
         again = ingest_flow(str(rat_manifest), lake=lake_url, catalog=catalog_url, actor="alice", show_progress=False)
         assert all(o.status == "unchanged" for o in again)
+        pd.testing.assert_frame_equal(catalog.behavior_summaries("alice"), summaries)
         assert [o.reused for o in again] == [o.created for o in outcomes]
         assert [o.notes for o in again] == [o.notes for o in outcomes]
         rehashed = ingest_flow(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from etholake.catalog import access
 from etholake.catalog.models import Asset, BehaviorSummary, UnitSummary
@@ -98,6 +99,12 @@ class SummariesMixin:
                     **values,
                 )
             )
+
+    def summarised_assets(self, asset_ids: Iterable[str]) -> set[str]:
+        """Which of ``asset_ids`` (annotations or labels assets) have behavior summary rows."""
+        with self.transaction() as db:
+            query = select(BehaviorSummary.annotations_id).where(BehaviorSummary.annotations_id.in_(list(asset_ids)))
+            return set(db.scalars(query.distinct()))
 
     def behavior_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
         """Behavior summaries of the sessions ``actor`` may see, with the session's lab/subject/name."""
