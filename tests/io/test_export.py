@@ -268,5 +268,9 @@ def test_an_output_that_cannot_be_written_is_one_clear_error(tmp_path):
         export_pose(ds, tmp_path, "netcdf")
     with pytest.raises(ExportError, match=r"DeepLabCut files end in \.h5 or \.csv, got 'p\.txt'"):
         export_pose(ds, tmp_path / "missing" / "p.txt", "dlc")
+    with pytest.raises(ExportError, match=r"skeleton edges name keypoints \['tail'\] that the dataset does not have"):
+        export_pose(ds, tmp_path / "missing" / "p.analysis.h5", "sleap", edges=[("nose", "tail")])
+    with pytest.raises(ExportError, match=r"frame numbers must be >= 0"):
+        export_pose(ds.assign_coords(frame=ds["frame"] - 1), tmp_path / "missing" / "p.analysis.h5", "sleap")
     assert not (tmp_path / "missing").exists()
     assert (tmp_path / "taken.h5").read_text() == "a file"

@@ -80,13 +80,13 @@ def export_sleap_analysis(
     validate_pose(ds)
     if ds.sizes["space"] != 2:
         raise ExportError("SLEAP analysis files hold 2-D poses; this dataset is 3-D")
-    path = output_path(path)
     keypoints = [str(k) for k in ds["keypoint"].values]
     individuals = [str(i) for i in ds["individual"].values]
     pairs = _edges(ds, keypoints, edges)
     frames = ds["frame"].values.astype(np.int64)
     if frames.size and frames.min() < 0:
         raise ExportError("frame numbers must be >= 0")
+    path = output_path(path)
     n_frames = int(frames.max()) + 1 if frames.size else 0
 
     position = ds["position"].transpose("time", "keypoint", "space", "individual").values
