@@ -78,7 +78,18 @@ def truncated_csv(shared_data, tmp_path):
     path = copy(shared_data, DLC_CSV, tmp_path)
     text = path.read_text()
     path.write_text(text[: len(text) // 2])
-    return path, {}, "cannot parse the CSV values"
+    return path, {}, r"cannot parse the CSV values: .*Expected 43 columns, got .* is the file truncated\?\)$"
+
+
+def truncated_csv_named_h5(shared_data, tmp_path):
+    path, options, problem = truncated_csv(shared_data, tmp_path)
+    return path.rename(path.with_suffix(".h5")), options, problem
+
+
+def short_row_inside_csv(shared_data, tmp_path):
+    path = tmp_path / "short_row.csv"
+    path.write_text("scorer,s,s,s\nbodyparts,nose,nose,nose\ncoords,x,y,likelihood\n0,1,2,0.5\n1,1\n2,1,2,0.5\n")
+    return path, {}, r"Expected 4 columns, got 2: 1,1$"
 
 
 def text_in_values_csv(shared_data, tmp_path):
@@ -172,6 +183,8 @@ BAD_FILES = [
     wrong_header_as_dlc,
     header_only_csv,
     truncated_csv,
+    truncated_csv_named_h5,
+    short_row_inside_csv,
     text_in_values_csv,
     unknown_coordinate_csv,
     csv_renamed_h5_as_dlc_h5,

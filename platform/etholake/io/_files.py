@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import queue
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -21,6 +22,8 @@ import h5py
 from etholake.errors import EtholakeError, InputFileError
 
 _HASH_BLOCK = 1 << 20
+_LAST_LINE_BYTES = 1 << 16
+_SHORT_ROW = re.compile(r"Expected \d+ columns, got \d+: (.*)$", re.DOTALL)
 _HASH_BUFFERS = 4
 _HASH_MEMORY = 64
 _HASH_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etholake-sha256")
@@ -172,7 +175,25 @@ def wrap_errors(path: str | Path, what: str) -> Iterator[None]:
     except EtholakeError:
         raise
     except (OSError, RuntimeError, ValueError, KeyError, IndexError, TypeError, csv.Error) as error:
-        raise InputFileError(path, f"{what}: {type(error).__name__}: {error}") from error
+        message = f"{what}: {type(error).__name__}: {error}"
+        if _is_short_last_row(path, str(error)):
+            message += " (that is the file's last line: is the file truncated?)"
+        raise InputFileError(path, message) from error
+
+
+def _is_short_last_row(path: str | Path, message: str) -> bool:
+    """Whether ``message`` is a CSV parser's complaint about a row with too few cells, and that row ends the file."""
+    complaint = _SHORT_ROW.search(message)
+    shown_row = complaint.group(1).rstrip().removesuffix("...").rstrip() if complaint else ""
+    if not shown_row:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - _LAST_LINE_BYTES))
+            lines = handle.read().rstrip(b"\r\n").splitlines()
+    except OSError:
+        return False
+    return bool(lines) and lines[-1].decode("utf-8", "replace").startswith(shown_row)
 
 
 def warn_fixup(path: str | Path, message: str) -> None:
