@@ -84,6 +84,8 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
         busiest = onsets.idxmax()
         found = catalog.find_sessions("alice", behavior=busiest, source="human")
         assert labels_asset.session.session in set(found["session"])
+        assert list(found.columns[-3:]) == ["bout_count", "total_duration_s", "label_set"]
+        assert set(found["label_set"]) <= label_sets
         first_count = len(catalog.assets("alice"))
         with catalog.transaction() as db:
             db.execute(delete(BehaviorSummary))

@@ -83,8 +83,8 @@ class QueriesMixin:
         pandas.DataFrame
             lab, subject, session, start_time, species, sex, genotype, strain, fps,
             and with ``behavior``: bout_count, total_duration_s, model_name, model_version
-            (with ``source="human"``, model_name is the label set, ``annotator:label_set``,
-            and a session has one row per label set that found the behavior).
+            (with ``source="human"``: bout_count, total_duration_s, label_set, named
+            ``annotator:label_set``; a session has one row per label set that found the behavior).
         """
         unknown = set(subject_filters) - set(SUBJECT_FILTERS)
         if unknown:
@@ -127,12 +127,11 @@ class QueriesMixin:
                 summary = _newest_summaries(source)
                 query = query.join(
                     summary, and_(summary.c.session_id == Session.id, summary.c.behavior == behavior)
-                ).add_columns(
-                    summary.c.bout_count,
-                    summary.c.total_duration_s,
-                    summary.c.model_name,
-                    summary.c.model_version,
-                )
+                ).add_columns(summary.c.bout_count, summary.c.total_duration_s)
+                if source == "human":
+                    query = query.add_columns(summary.c.model_name.label("label_set"))
+                else:
+                    query = query.add_columns(summary.c.model_name, summary.c.model_version)
                 query = query.where(summary.c.bout_count >= (1 if min_bouts is None else min_bouts))
                 if min_time_s is not None:
                     query = query.where(summary.c.total_duration_s >= min_time_s)
