@@ -236,6 +236,19 @@ def test_command_tables_print_brackets_in_messages_and_paths_as_they_are(capsys,
     assert note in capsys.readouterr().out
 
 
+def test_command_tables_print_times_to_the_second(capsys, monkeypatch):
+    import pandas as pd
+
+    from etholake.tables import OutputFormat, print_frame
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    created = pd.Timestamp("2026-12-07 04:11:44.596893+00:00")
+    print_frame(pd.DataFrame({"model": ["social"], "created_at": [created]}), OutputFormat.table)
+    printed = capsys.readouterr().out
+    assert "2026-12-07 04:11:44+00:00" in printed
+    assert "596893" not in printed
+
+
 def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
     for name in ("a", "b"):
         session = f'{{"name": "s1", "subject": "m1", "fps": 30, "pose": {{"path": "{name}_missing.csv"}}}}'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from datetime import datetime
 
 import pandas as pd
 from rich.table import Table
@@ -24,6 +25,8 @@ def _cell(value: object) -> str:
         return "" if value != value else f"{value:.4g}"
     if value is None or value is pd.NaT:
         return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
     return str(value)
 
 
