@@ -236,17 +236,27 @@ def test_command_tables_print_brackets_in_messages_and_paths_as_they_are(capsys,
     assert note in capsys.readouterr().out
 
 
-def test_command_tables_print_times_to_the_second(capsys, monkeypatch):
+def test_command_tables_print_times_to_the_second_and_lists_as_text(capsys, monkeypatch):
     import pandas as pd
 
     from etholake.tables import OutputFormat, print_frame
 
     monkeypatch.delenv("COLUMNS", raising=False)
     created = pd.Timestamp("2026-12-07 04:11:44.596893+00:00")
-    print_frame(pd.DataFrame({"model": ["social"], "created_at": [created]}), OutputFormat.table)
+    frame = pd.DataFrame(
+        {
+            "model": ["social"],
+            "behaviors": [["attack", "sniff"]],
+            "created_at": [created],
+            "grouped_f1": [{"attack": 0.7733, "sniff": 0.92134}],
+        }
+    )
+    print_frame(frame, OutputFormat.table)
     printed = capsys.readouterr().out
     assert "2026-12-07 04:11:44+00:00" in printed
     assert "596893" not in printed
+    assert "attack, sniff" in printed
+    assert "attack 0.7733, sniff 0.9213" in printed
 
 
 def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
