@@ -400,3 +400,34 @@ def test_query_sessions_refuses_options_it_cannot_use(workdir, arguments, messag
     result = runner.invoke(app, ["query", "sessions", *arguments])
     assert result.exit_code == 1
     assert str(result.exception).startswith(message)
+
+
+def test_query_assets_lists_ids_with_what_each_asset_is(workdir):
+    from pipeline_helpers import add_sessions
+
+    from etholake.jobs.context import JobContext
+
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    context = JobContext.from_settings()
+    with context.catalog() as catalog:
+        add_sessions(context.lake(), catalog, "alice", "labA", ["s1", "s2"])
+        pose_ids = {a.session.session: a.id for a in catalog.assets("alice", kind="pose")}
+    result = runner.invoke(app, ["query", "assets", "--session", "labA/m1/s2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert {k: row[k] for k in ("id", "kind", "session", "identity")} == {
+        "id": pose_ids["s2"],
+        "kind": "pose",
+        "session": "labA/m1/s2",
+        "identity": "pose",
+    }
+    listed = json.loads(runner.invoke(app, ["query", "assets", "--kind", "pose", "--format", "json"]).output)
+    assert {row["id"] for row in listed} == set(pose_ids.values())
+    for arguments, message in (
+        (["--kind", "poses"], "no 'poses' asset here; the kinds there are: pose"),
+        (["--session", "labA/m1/s9"], "no session labA/m1/s9 visible to alice"),
+        (["--session", "labA/s1"], "session 'labA/s1' must be written lab/subject/session"),
+    ):
+        result = runner.invoke(app, ["query", "assets", *arguments])
+        assert result.exit_code == 1
+        assert str(result.exception) == message

@@ -1,4 +1,4 @@
-"""CLI commands that query the catalog: ``query sessions|units|models``, ``lineage``, ``models``."""
+"""CLI commands that query the catalog: ``query sessions|units|models|assets``, ``lineage``, ``models``."""
 
 from __future__ import annotations
 
@@ -81,6 +81,54 @@ def query_units(
     with open_catalog() as catalog:
         frame = catalog.find_units(load_settings().user, behavior=behavior, max_q=q, region=region, lab=lab)
     print_frame(frame, output, title="units")
+
+
+ASSET_COLUMNS = ["id", "kind", "session", "identity", "size_bytes", "created_by", "created_at"]
+
+
+def _asset_identity(params: dict) -> str:
+    """Which label set, model or feature set an asset is, from its parameters."""
+    for name, version in (("model_name", "model_version"), ("name", "version")):
+        if name in params:
+            return f"{params[name]} v{params.get(version, '?')}"
+    if "feature_set" in params:
+        return f"{params['feature_set']} {params.get('feature_set_version', '')}".strip()
+    return str(params.get("identity", ""))
+
+
+@query_app.command("assets")
+def query_assets(
+    lab: str | None = typer.Option(None, help="Only this lab."),
+    session: str | None = typer.Option(None, help="Only this session (lab/subject/session)."),
+    kind: str | None = typer.Option(None, help="Only this kind: pose, labels, video, features, annotations, ..."),
+    output: OutputFormat = FORMAT,
+) -> None:
+    """Assets, newest first: the ids that lineage and the exports take."""
+    from etholake.jobs.commands import parse_session_key
+
+    key = parse_session_key(session) if session else None
+    user = load_settings().user
+    with open_catalog() as catalog:
+        if key is not None:
+            catalog.session(user, key)
+        records = catalog.assets(user, lab=lab, session=key)
+    kinds = sorted({record.kind for record in records})
+    if kind is not None and kind not in kinds:
+        raise OptionError(f"no {kind!r} asset here; the kinds there are: {', '.join(kinds) or 'none'}")
+    rows = [
+        {
+            "id": record.id,
+            "kind": record.kind,
+            "session": "/".join(record.session) if record.session else "",
+            "identity": _asset_identity(record.params),
+            "size_bytes": record.size_bytes,
+            "created_by": record.created_by,
+            "created_at": record.created_at,
+        }
+        for record in records
+        if kind is None or record.kind == kind
+    ]
+    print_frame(pd.DataFrame(rows, columns=ASSET_COLUMNS), output, title="assets")
 
 
 def _models_frame(name: str | None, stage: str | None) -> pd.DataFrame:
