@@ -1,4 +1,4 @@
-"""The wheel ships the JSON Schemas and the Prefect flows, and ``platform`` stays the standard library."""
+"""The wheel ships the JSON Schemas and the Prefect flows, ``platform`` stays stdlib, the CLI starts light."""
 
 import subprocess
 import sys
@@ -19,6 +19,17 @@ def test_platform_is_still_the_standard_library():
     )
     assert completed.stdout.strip() == ".".join(map(str, sys.version_info[:3]))
     assert not (ROOT / "platform" / "__init__.py").exists()
+
+
+def test_the_command_line_loads_no_array_plotting_or_workflow_library_before_a_command_runs():
+    heavy = ["xarray", "zarr", "dask", "distributed", "prefect", "scipy", "matplotlib", "sklearn", "h5py", "pynwb"]
+    completed = subprocess.run(
+        [sys.executable, "-c", f"import sys, etholake.cli; print([m for m in {heavy!r} if m in sys.modules])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert completed.stdout.strip() == "[]"
 
 
 @pytest.mark.slow

@@ -14,10 +14,7 @@ The stable public functions are importable from the top level::
 They are loaded on first use, so ``import etholake`` stays fast.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import Any
+from etholake.lazy_exports import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -38,12 +35,7 @@ _PUBLIC = {
 }
 
 __all__ = ["__version__", *sorted(_PUBLIC)]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'etholake' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _PUBLIC)
 
 
 def __dir__() -> list[str]:

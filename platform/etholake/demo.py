@@ -17,14 +17,15 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.console import Console
 from rich.text import Text
 
-from etholake.catalog import SessionKey
 from etholake.console import command_console
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SIZES: dict[str, dict[str, Any]] = {
     "tiny": {"n_labs": 3, "sessions_per_lab": 2, "minutes": 1.0, "folds": 3, "shifts": 200, "stride": 4, "curve": ()},
@@ -129,6 +130,7 @@ def run_demo(
     if size not in SIZES:
         raise EtholakeError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
     prepare_prefect()
+    from etholake.catalog import SessionKey
     from etholake.flows.align import align_flow
     from etholake.flows.features import features_flow
     from etholake.flows.infer import infer_flow

@@ -1,16 +1,21 @@
-"""Manifest-driven ingest of videos, pose files and human labels into the lake."""
+"""Manifest-driven ingest of videos, pose files and human labels into the lake (names load on first use)."""
 
-from etholake.ingest.manifest import Manifest, ManifestError, load_manifest
-from etholake.ingest.preflight import SessionPlan, plan_manifest, plan_session
-from etholake.ingest.session import SessionOutcome, ingest_session
+from etholake.lazy_exports import lazy_exports
 
-__all__ = [
-    "Manifest",
-    "ManifestError",
-    "SessionOutcome",
-    "SessionPlan",
-    "ingest_session",
-    "load_manifest",
-    "plan_manifest",
-    "plan_session",
-]
+_EXPORTS = {
+    "Manifest": "etholake.ingest.manifest",
+    "ManifestError": "etholake.ingest.manifest",
+    "SessionOutcome": "etholake.ingest.session",
+    "SessionPlan": "etholake.ingest.preflight",
+    "ingest_session": "etholake.ingest.session",
+    "load_manifest": "etholake.ingest.manifest",
+    "plan_manifest": "etholake.ingest.preflight",
+    "plan_session": "etholake.ingest.preflight",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from etholake.console import command_console
-from etholake.ingest.manifest import Manifest
-from etholake.ingest.preflight import SessionPlan
-from etholake.ingest.session import SessionOutcome
+
+if TYPE_CHECKING:
+    from etholake.ingest.manifest import Manifest
+    from etholake.ingest.preflight import SessionPlan
+    from etholake.ingest.session import SessionOutcome
 
 console = command_console()
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from etholake.catalog import AssetRecord, Catalog, SessionKey
 from etholake.config import Settings, load_settings
 from etholake.errors import NotFoundError
-from etholake.lake import Lake
-from etholake.lake.formats import read_zarr
+from etholake.lake.store import Lake
+
+if TYPE_CHECKING:
+    from etholake.catalog import AssetRecord, Catalog, SessionKey
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class JobContext:
     @contextmanager
     def catalog(self) -> Iterator[Catalog]:
         """An open catalog, closed on exit."""
+        from etholake.catalog.catalog import Catalog
+
         catalog = Catalog(self.catalog_url, migrate_schema=False)
         try:
             yield catalog
@@ -74,5 +77,7 @@ def require_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **par
 
 def open_dataset(context: JobContext, asset: AssetRecord):
     """Open a Zarr asset of the lake lazily."""
+    from etholake.lake.formats import read_zarr
+
     lake = context.lake()
     return read_zarr(lake.uri(asset.uri), lake.storage_options)

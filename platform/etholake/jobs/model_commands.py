@@ -10,7 +10,6 @@ import typer
 
 from etholake.console import command_console
 from etholake.errors import OptionError
-from etholake.jobs.train import EvaluationSettings
 from etholake.tables import OutputFormat, print_frame
 
 console = command_console()
@@ -64,7 +63,7 @@ def train(
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import prepare_prefect
     from etholake.jobs.context import command_context
-    from etholake.jobs.train import check_training_options, labelled_sessions
+    from etholake.jobs.train import EvaluationSettings, check_training_options, labelled_sessions
     from etholake.names import validate_name
 
     estimator_settings = _estimator(estimator, params)
@@ -116,6 +115,7 @@ def evaluate(
     """Grouped evaluation of a model configuration, without registering anything."""
     from etholake.jobs.context import command_context
     from etholake.jobs.train import (
+        EvaluationSettings,
         assemble_training_data,
         check_training_options,
         evaluate_training_data,

@@ -1,43 +1,32 @@
-"""The lake: immutable, URL-addressed assets over fsspec (local folders, ``s3://``)."""
+"""The lake: immutable, URL-addressed assets over fsspec (local folders, ``s3://``); names load on first use."""
 
-from etholake.lake.gc import find_orphans, remove_orphans
-from etholake.lake.hashing import tree_sha256
-from etholake.lake.publish import (
-    PublishedAsset,
-    StagedAsset,
-    commit,
-    discard,
-    publish_dataset,
-    publish_file,
-    publish_json,
-    publish_table,
-    stage,
-    stage_dataset,
-    stage_dataset_computing,
-    stage_file,
-    stage_json,
-    stage_table,
-)
-from etholake.lake.store import Lake, open_lake
+from etholake.lazy_exports import lazy_exports
 
-__all__ = [
-    "Lake",
-    "PublishedAsset",
-    "StagedAsset",
-    "commit",
-    "discard",
-    "find_orphans",
-    "open_lake",
-    "publish_dataset",
-    "publish_file",
-    "publish_json",
-    "publish_table",
-    "remove_orphans",
-    "stage",
-    "stage_dataset",
-    "stage_dataset_computing",
-    "stage_file",
-    "stage_json",
-    "stage_table",
-    "tree_sha256",
-]
+_EXPORTS = {
+    "Lake": "etholake.lake.store",
+    "PublishedAsset": "etholake.lake.publish",
+    "StagedAsset": "etholake.lake.publish",
+    "commit": "etholake.lake.publish",
+    "discard": "etholake.lake.publish",
+    "find_orphans": "etholake.lake.gc",
+    "open_lake": "etholake.lake.store",
+    "publish_dataset": "etholake.lake.publish",
+    "publish_file": "etholake.lake.publish",
+    "publish_json": "etholake.lake.publish",
+    "publish_table": "etholake.lake.publish",
+    "remove_orphans": "etholake.lake.gc",
+    "stage": "etholake.lake.publish",
+    "stage_dataset": "etholake.lake.publish",
+    "stage_dataset_computing": "etholake.lake.publish",
+    "stage_file": "etholake.lake.publish",
+    "stage_json": "etholake.lake.publish",
+    "stage_table": "etholake.lake.publish",
+    "tree_sha256": "etholake.lake.hashing",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __dir__() -> list[str]:
+    return __all__

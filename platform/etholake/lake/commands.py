@@ -9,13 +9,10 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
-from etholake.catalog import Catalog
 from etholake.catalog.engine import database_problem, shown_url
-from etholake.catalog.migrate import current_revision, head_revision
 from etholake.config import Settings, load_settings
 from etholake.console import command_console
 from etholake.errors import ConfigError
-from etholake.lake.gc import find_orphans, remove_orphans
 from etholake.lake.store import Lake
 
 console = command_console()
@@ -34,6 +31,8 @@ def init(
     lake: str | None = typer.Option(None, help="Lake URL (default: ETHOLAKE_LAKE or ./lake)."),
 ) -> None:
     """Create the lake folder and the catalog (and optionally a lab)."""
+    from etholake.catalog.catalog import Catalog
+
     settings = load_settings(lake=lake)
     lake_store = Lake(settings.lake, settings.storage_options)
     lake_store.require_reachable()
@@ -53,6 +52,9 @@ def _check_lake(settings: Settings) -> str:
 
 
 def _check_catalog(settings: Settings) -> str:
+    from etholake.catalog.catalog import Catalog
+    from etholake.catalog.migrate import current_revision, head_revision
+
     catalog = Catalog(settings.catalog_url, migrate_schema=False)
     try:
         with catalog.engine.connect() as connection:
@@ -121,6 +123,9 @@ def gc(
     ),
 ) -> None:
     """List (or remove) lake files that no catalog row references."""
+    from etholake.catalog.catalog import Catalog
+    from etholake.lake.gc import find_orphans, remove_orphans
+
     settings = load_settings()
     lake = Lake(settings.lake, settings.storage_options)
     with Catalog(settings.catalog_url) as catalog:

@@ -1,5 +1,14 @@
 """The HTML report site: one self-contained folder of pages that opens from disk with no server."""
 
-from etholake.report.site import build_site
+from etholake.lazy_exports import lazy_exports
 
-__all__ = ["build_site"]
+_EXPORTS = {
+    "build_site": "etholake.report.site",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -8,8 +8,6 @@ import typer
 
 from etholake.console import command_console
 from etholake.errors import EtholakeError
-from etholake.jobs.context import command_context
-from etholake.report.site import build_site
 
 console = command_console()
 
@@ -23,6 +21,9 @@ def report(
     ),
 ) -> None:
     """Write the report site (summary, labs, models, ethograms, neural, sync) as self-contained HTML pages."""
+    from etholake.jobs.context import command_context
+    from etholake.report.site import build_site
+
     index = build_site(command_context(lake=lake), out, lab=lab)
     console.print(f"report  {index}")
     if screenshots:
