@@ -4,13 +4,13 @@ import pandas as pd
 from sqlalchemy import delete
 from test_session_order import pose_with_labels
 
-from etholake.catalog import Catalog
+from etholake.catalog import Catalog, summaries
 from etholake.catalog.models import BehaviorSummary
 from etholake.ingest.label_summaries import summarise_unsummarised_label_sets
 from etholake.lake import open_lake
 
 
-def test_reused_label_sets_without_a_summary_are_summarised_once(tmp_path):
+def test_reused_label_sets_without_a_summary_are_summarised_once(tmp_path, monkeypatch):
     _, catalog_url, ingest = pose_with_labels(tmp_path, "bob")
     first = ingest()
     (label_set,) = [asset_id for label, asset_id in first.created.items() if label.startswith("labels:")]
@@ -27,6 +27,8 @@ def test_reused_label_sets_without_a_summary_are_summarised_once(tmp_path):
         assert summarise_unsummarised_label_sets(lake, catalog, "alice", [again]) == [label_set]
         pd.testing.assert_frame_equal(catalog.behavior_summaries("alice"), summarised_at_ingest)
         assert summarise_unsummarised_label_sets(lake, catalog, "alice", [again]) == []
+        monkeypatch.setattr(summaries, "IDS_PER_QUERY", 2)
+        assert catalog.summarised_assets(["a", "b", label_set, "c", "d"]) == {label_set}
 
 
 def test_a_label_set_missing_from_the_lake_is_a_warning(tmp_path, recwarn):

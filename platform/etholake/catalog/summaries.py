@@ -23,6 +23,7 @@ BEHAVIOR_FIELDS = (
     "mean_interval_s",
     "session_duration_s",
 )
+IDS_PER_QUERY = 1000
 UNIT_FIELDS = (
     "unit",
     "region",
@@ -101,10 +102,18 @@ class SummariesMixin:
             )
 
     def summarised_assets(self, asset_ids: Iterable[str]) -> set[str]:
-        """Which of ``asset_ids`` (annotations or labels assets) have behavior summary rows."""
+        """Which of ``asset_ids`` (annotations or labels assets) have behavior summary rows.
+
+        Asked :data:`IDS_PER_QUERY` ids at a time (SQLite caps the parameters of one statement).
+        """
+        ids = list(asset_ids)
+        found: set[str] = set()
         with self.transaction() as db:
-            query = select(BehaviorSummary.annotations_id).where(BehaviorSummary.annotations_id.in_(list(asset_ids)))
-            return set(db.scalars(query.distinct()))
+            for start in range(0, len(ids), IDS_PER_QUERY):
+                batch = ids[start : start + IDS_PER_QUERY]
+                query = select(BehaviorSummary.annotations_id).where(BehaviorSummary.annotations_id.in_(batch))
+                found.update(db.scalars(query.distinct()))
+        return found
 
     def behavior_summaries(self, actor: str | None, *, behavior: str | None = None) -> pd.DataFrame:
         """Behavior summaries of the sessions ``actor`` may see, with the session's lab/subject/name."""
