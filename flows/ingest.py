@@ -20,7 +20,6 @@ from etholake.catalog import Catalog, SessionKey
 from etholake.catalog.migrate import is_current
 from etholake.config import Settings, load_settings
 from etholake.fanout import fan_out
-from etholake.lake import Lake
 from etholake.ingest import SessionOutcome, ingest_session
 from etholake.ingest.label_summaries import summarise_unsummarised_label_sets
 from etholake.ingest.manifest import Manifest
@@ -29,6 +28,7 @@ from etholake.ingest.register import register_manifest
 from etholake.ingest.session import fill_unchanged
 from etholake.ingest.staging import Staging
 from etholake.ingest.stamps import unchanged_sessions
+from etholake.lake import Lake
 
 
 def _ingest(plan, lake_url: str, storage_options: dict, catalog_url: str, user: str) -> SessionOutcome:
@@ -83,5 +83,7 @@ def ingest_flow(
         ingested = iter(fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress))
         outcomes = [left_out[id(plan)] if plan.unchanged else next(ingested) for plan in plans]
     with Catalog(settings.catalog_url, migrate_schema=False) as opened:
-        summarise_unsummarised_label_sets(Lake(settings.lake, settings.storage_options), opened, settings.user, outcomes)
+        summarise_unsummarised_label_sets(
+            Lake(settings.lake, settings.storage_options), opened, settings.user, outcomes
+        )
     return outcomes
