@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
-os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="etholake-prefect-home-")
+PREFECT_HOME = tempfile.mkdtemp(prefix="etholake-prefect-home-")
+os.environ["PREFECT_HOME"] = PREFECT_HOME
+atexit.register(shutil.rmtree, PREFECT_HOME, ignore_errors=True)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("ETHOLAKE_DASK_WORKERS", "2")
