@@ -52,6 +52,7 @@ DEMO_ESTIMATOR = {"kind": "random_forest", "params": {"n_estimators": 60}}
 MODEL = "social"
 BEHAVIORS = ["attack", "chase", "sniff", "mount"]
 OWNER_LAB = "ashby"
+DEMO_USER = "demo"
 
 
 @dataclass
@@ -145,10 +146,10 @@ def run_demo(
     raw = out / "raw"
     lake = str(out / "lake")
     catalog = f"sqlite:///{out / 'lake' / 'catalog.sqlite'}"
-    context = JobContext(lake, catalog, "demo")
+    context = JobContext(lake, catalog, DEMO_USER)
     result = DemoResult(out, lake, catalog, None, None)
     stages = _Stages(result, console)
-    places = {"lake": lake, "catalog": catalog, "actor": "demo", "show_progress": progress}
+    places = {"lake": lake, "catalog": catalog, "actor": DEMO_USER, "show_progress": progress}
 
     def simulate() -> tuple[str, bool]:
         from etholake.sim import simulate as simulate_labs
@@ -198,10 +199,10 @@ def run_demo(
 
     def promote() -> tuple[str, bool]:
         with context.catalog() as opened:
-            latest = opened.model("demo", MODEL, "latest")
+            latest = opened.model(DEMO_USER, MODEL, "latest")
             if latest["stage"] == "production":
                 return f"{MODEL} v{latest['version']} already in production", True
-            opened.set_model_stage("demo", MODEL, latest["version"], "production")
+            opened.set_model_stage(DEMO_USER, MODEL, latest["version"], "production")
         return f"{MODEL} v{latest['version']} promoted to production", False
 
     def infer() -> tuple[str, bool]:
@@ -219,7 +220,7 @@ def run_demo(
 
     def nwb() -> tuple[str, bool]:
         with context.catalog() as opened:
-            first = opened.sessions("demo").iloc[0]
+            first = opened.sessions(DEMO_USER).iloc[0]
         key = SessionKey(first["lab"], first["subject"], first["session"])
         path = out / f"{key.session}.nwb"
         reused = path.is_file()
@@ -231,9 +232,9 @@ def run_demo(
     def queries() -> tuple[str, bool]:
         with context.catalog() as opened:
             result.queries = {
-                "sessions with >= 2 attack bouts": opened.find_sessions("demo", behavior="attack", min_bouts=2),
-                "units modulated by sniff (q < 0.05)": opened.find_units("demo", behavior="sniff", max_q=0.05),
-                "models": opened.models("demo")[["name", "version", "stage", "created_at"]],
+                "sessions with >= 2 attack bouts": opened.find_sessions(DEMO_USER, behavior="attack", min_bouts=2),
+                "units modulated by sniff (q < 0.05)": opened.find_units(DEMO_USER, behavior="sniff", max_q=0.05),
+                "models": opened.models(DEMO_USER)[["name", "version", "stage", "created_at"]],
             }
         return "; ".join(f"{name}: {len(frame)}" for name, frame in result.queries.items()), False
 

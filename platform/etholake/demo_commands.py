@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from etholake.console import command_console
-from etholake.demo import SIZES, run_demo
+from etholake.demo import DEMO_USER, SIZES, run_demo
 
 console = command_console()
 
@@ -31,7 +31,8 @@ def demo(
     console.print(
         f"\nlake     {result.lake}\ncatalog  {result.catalog}\nNWB      {result.nwb}\nreport   {result.report}"
     )
-    console.print(f"Explore: ETHOLAKE_LAKE={result.lake} etholake query sessions --behavior attack")
+    explore = f"ETHOLAKE_LAKE={result.lake} ETHOLAKE_USER={DEMO_USER} etholake query sessions --behavior attack"
+    console.print(f"Explore (as the demo's user, a member of its labs): {explore}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

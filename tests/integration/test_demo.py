@@ -118,3 +118,28 @@ def test_query_models_lists_the_grouped_f1_of_every_behavior(demo, monkeypatch):
         [metrics] = catalog.models("demo")["metrics"]
     assert listed["grouped_f1"] == {behavior: round(summary["pooled_f1"], 3) for behavior, summary in metrics.items()}
     assert set(listed["grouped_f1"]) == set(listed["behaviors"]) and len(listed["behaviors"]) >= 2
+
+
+def test_the_explore_command_the_demo_prints_finds_its_sessions(demo, monkeypatch):
+    import shlex
+
+    from typer.testing import CliRunner
+
+    import etholake.demo_commands
+    from etholake.cli import app
+
+    first, _ = demo
+    monkeypatch.setattr(etholake.demo_commands, "run_demo", lambda *args, **kwargs: first)
+    printed = CliRunner().invoke(app, ["demo"])
+    assert printed.exit_code == 0, printed.output
+    (hint,) = [line for line in printed.output.splitlines() if line.startswith("Explore")]
+    words = shlex.split(hint.split(": ", 1)[1])
+    settings = dict(word.split("=", 1) for word in words if "=" in word)
+    command = [word for word in words if "=" not in word][1:]
+    assert set(settings) == {"ETHOLAKE_LAKE", "ETHOLAKE_USER"}
+    monkeypatch.delenv("ETHOLAKE_CATALOG", raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, [*command, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert len(result.output.strip().splitlines()) > 1, result.output
