@@ -18,25 +18,17 @@ from etholake.lazy_exports import lazy_exports
 
 __version__ = "0.1.0"
 
-_PUBLIC = {
-    "read_pose": "etholake.io.pose",
-    "detect_pose_format": "etholake.io.pose",
-    "read_labels": "etholake.io.labels",
-    "probe_video": "etholake.io.video",
-    "read_calibration": "etholake.io.calibration",
-    "export_pose": "etholake.io.export",
-    "compute_features": "etholake.features",
-    "fit_clock": "etholake.neural",
-    "to_movement": "etholake.schema",
-    "from_movement": "etholake.schema",
-    "validate_pose": "etholake.schema",
-    "validate_labels": "etholake.schema",
-    "validate_video": "etholake.schema",
-}
-
-__all__ = ["__version__", *sorted(_PUBLIC)]
-__getattr__ = lazy_exports(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "etholake.io.pose": ("read_pose", "detect_pose_format"),
+        "etholake.io.labels": ("read_labels",),
+        "etholake.io.video": ("probe_video",),
+        "etholake.io.calibration": ("read_calibration",),
+        "etholake.io.export": ("export_pose",),
+        "etholake.features": ("compute_features",),
+        "etholake.neural": ("fit_clock",),
+        "etholake.schema": ("to_movement", "from_movement", "validate_pose", "validate_labels", "validate_video"),
+    },
+    defined_here=("__version__",),
+)

@@ -9,22 +9,16 @@ from etholake.lazy_exports import lazy_exports
 if TYPE_CHECKING:
     from etholake.catalog.catalog import Catalog
 
-_EXPORTS = {
-    "AssetRecord": "etholake.catalog.records",
-    "BehaviorSummaryRows": "etholake.catalog.summaries",
-    "Catalog": "etholake.catalog.catalog",
-    "NewAsset": "etholake.catalog.records",
-    "NewModel": "etholake.catalog.model_registry",
-    "SessionKey": "etholake.catalog.records",
-    "UnitSummaryRows": "etholake.catalog.summaries",
-}
-
-__all__ = sorted([*_EXPORTS, "open_catalog"])
-__getattr__ = lazy_exports(__name__, _EXPORTS)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "etholake.catalog.catalog": ("Catalog",),
+        "etholake.catalog.model_registry": ("NewModel",),
+        "etholake.catalog.records": ("AssetRecord", "NewAsset", "SessionKey"),
+        "etholake.catalog.summaries": ("BehaviorSummaryRows", "UnitSummaryRows"),
+    },
+    defined_here=("open_catalog",),
+)
 
 
 def open_catalog(url: str | None = None) -> Catalog:

@@ -111,10 +111,10 @@ def query_assets(
     with open_catalog() as catalog:
         if key is not None:
             catalog.session(user, key)
-        records = catalog.assets(user, lab=lab, session=key)
-    kinds = sorted({record.kind for record in records})
-    if kind is not None and kind not in kinds:
-        raise OptionError(f"no {kind!r} asset here; the kinds there are: {', '.join(kinds) or 'none'}")
+        records = catalog.assets(user, kind=kind, lab=lab, session=key)
+        if kind is not None and not records:
+            kinds = sorted({record.kind for record in catalog.assets(user, lab=lab, session=key)})
+            raise OptionError(f"no {kind!r} asset here; the kinds there are: {', '.join(kinds) or 'none'}")
     rows = [
         {
             "id": record.id,
@@ -126,7 +126,6 @@ def query_assets(
             "created_at": record.created_at,
         }
         for record in records
-        if kind is None or record.kind == kind
     ]
     print_frame(pd.DataFrame(rows, columns=ASSET_COLUMNS), output, title="assets")
 

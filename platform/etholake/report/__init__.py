@@ -2,13 +2,4 @@
 
 from etholake.lazy_exports import lazy_exports
 
-_EXPORTS = {
-    "build_site": "etholake.report.site",
-}
-
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {"etholake.report.site": ("build_site",)})

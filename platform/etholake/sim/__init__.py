@@ -8,19 +8,17 @@ clock map, unit tuning) goes to a separate folder. Names load on first use.
 
 from etholake.lazy_exports import lazy_exports
 
-_EXPORTS = {
-    "SessionSpec": "etholake.sim.generate",
-    "SimulationResult": "etholake.sim.generate",
-    "load_ground_truth": "etholake.sim.ground_truth",
-    "session_specs": "etholake.sim.generate",
-    "simulate": "etholake.sim.generate",
-    "simulate_session": "etholake.sim.generate",
-    "simulate_specs": "etholake.sim.generate",
-}
-
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(__name__, _EXPORTS)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "etholake.sim.generate": (
+            "SessionSpec",
+            "SimulationResult",
+            "session_specs",
+            "simulate",
+            "simulate_session",
+            "simulate_specs",
+        ),
+        "etholake.sim.ground_truth": ("load_ground_truth",),
+    },
+)
