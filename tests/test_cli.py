@@ -259,6 +259,26 @@ def test_command_tables_print_times_to_the_second_and_lists_as_text(capsys, monk
     assert "attack 0.7733, sniff 0.9213" in printed
 
 
+@pytest.mark.parametrize("output", ["table", "csv"])
+def test_a_shared_column_is_printed_once_below_the_table_and_kept_in_csv(capsys, monkeypatch, output):
+    import pandas as pd
+
+    from etholake.tables import OutputFormat, print_frame
+
+    monkeypatch.setenv("COLUMNS", "200")
+    method = "circular-shift permutation, BH FDR"
+    frame = pd.DataFrame({"unit": ["0", "1"], "method": [method, method], "region": ["VMHvl", "VMHvl"]})
+    print_frame(frame, OutputFormat(output), title="units", shared=("method", "absent"))
+    printed = capsys.readouterr().out
+    assert printed.count(method) == (1 if output == "table" else 2)
+    if output == "table":
+        assert f"method (every row): {method}" in printed
+        assert printed.count("VMHvl") == 2
+    differing = frame.assign(method=[method, "other"])
+    print_frame(differing, OutputFormat.table, shared=("method",))
+    assert capsys.readouterr().out.count(method) == 1
+
+
 def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
     for name in ("a", "b"):
         session = f'{{"name": "s1", "subject": "m1", "fps": 30, "pose": {{"path": "{name}_missing.csv"}}}}'

@@ -34,17 +34,36 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def print_frame(frame: pd.DataFrame, output: OutputFormat, *, title: str | None = None) -> None:
-    """Print ``frame`` as a table (terminal), CSV or JSON records (for scripts)."""
+def print_frame(
+    frame: pd.DataFrame, output: OutputFormat, *, title: str | None = None, shared: tuple[str, ...] = ()
+) -> None:
+    """Print ``frame`` as a table (terminal), CSV or JSON records (for scripts).
+
+    Parameters
+    ----------
+    frame
+        The rows to print.
+    output
+        Table, CSV or JSON.
+    title
+        The table's title.
+    shared
+        Columns that, when every row holds the same value, the table prints once below it
+        instead of on every row (CSV and JSON keep them).
+    """
     if output == OutputFormat.csv:
         frame.to_csv(sys.stdout, index=False)
         return
     if output == OutputFormat.json:
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
         return
-    table = Table(*[str(c) for c in frame.columns], title=title)
-    for row in frame.itertuples(index=False):
+    folded = [c for c in shared if c in frame.columns and len(frame) and frame[c].nunique(dropna=False) == 1]
+    shown = frame.drop(columns=folded)
+    table = Table(*[str(c) for c in shown.columns], title=title)
+    for row in shown.itertuples(index=False):
         table.add_row(*[_cell(value) for value in row])
     console = command_console()
     console.print(table)
+    for column in folded:
+        console.print(f"{column} (every row): {_cell(frame[column].iloc[0])}")
     console.print(f"{len(frame)} row(s)")

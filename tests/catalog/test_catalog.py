@@ -194,6 +194,31 @@ def test_a_filter_that_cannot_match_anything_is_an_error_not_an_empty_answer(two
         getattr(two_labs, query)("alice", **options)
 
 
+def test_a_unit_region_or_behavior_nobody_recorded_is_an_error_listing_the_visible_ones(two_labs):
+    import pandas as pd
+
+    from etholake.catalog import UnitSummaryRows
+
+    rows = pd.DataFrame(
+        {
+            "unit": ["0", "1"],
+            "region": ["VMHvl", "VMHdm"],
+            "behavior": ["attack", "attack"],
+            "q_value": [0.01, 0.5],
+            "method": "circular-shift permutation, BH FDR",
+        }
+    )
+    two_labs.replace_unit_summaries("alice", UnitSummaryRows("a" * 32, rows))
+    assert two_labs.find_units("alice", region="VMHvl")["unit"].tolist() == ["0"]
+    assert two_labs.find_units("alice", region="VMHdm", max_q=0.05).empty
+    with pytest.raises(OptionError, match="no unit you can see has region 'VMH'; the regions there are: VMHdm, VMHvl"):
+        two_labs.find_units("alice", region="VMH")
+    with pytest.raises(OptionError, match=r"has behavior 'atack'; the behaviors there are: attack$"):
+        two_labs.find_units("alice", behavior="atack")
+    with pytest.raises(OptionError, match=r"the regions there are: none$"):
+        two_labs.find_units("bob", region="VMHvl")
+
+
 def test_assets_are_listed_newest_first_and_filtered(catalog):
     catalog.create_lab("alice", "labA")
     catalog.register_subject("alice", "labA", "m1")

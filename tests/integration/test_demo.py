@@ -46,6 +46,16 @@ def test_demo_results_are_queryable_and_exported(demo):
     assert first.nwb.is_file()
 
 
+def test_units_carry_the_region_of_their_electrode_into_the_catalog_and_report(demo):
+    from etholake.catalog import Catalog
+
+    first, _ = demo
+    with Catalog(first.catalog) as catalog:
+        units = catalog.find_units("demo")
+    assert set(units["region"]) == {"VMHvl", "VMHdm"}
+    assert "<td>VMHvl</td>" in (first.report.parent / "neural.html").read_text()
+
+
 def test_exported_nwb_passes_the_dandi_inspection_and_loads_in_pynapple(demo):
     from nwbinspector import Importance, inspect_nwbfile, load_config
 
@@ -65,6 +75,7 @@ def test_exported_nwb_passes_the_dandi_inspection_and_loads_in_pynapple(demo):
     [
         ["query", "sessions", "--behavior", "attack", "--min-bouts", "2"],
         ["query", "units", "--behavior", "sniff", "--q", "0.05"],
+        ["query", "units", "--behavior", "attack", "--region", "VMHvl"],
         ["query", "models"],
         ["status"],
     ],

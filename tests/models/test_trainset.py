@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import warnings
 
 import numpy as np
 import pytest
@@ -14,6 +14,7 @@ from etholake.models.trainset import (
     SessionData,
     build_training_set,
     combine_labels,
+    count_ties,
     name_difference,
     sample_rows,
 )
@@ -33,9 +34,13 @@ VOTES = np.array([[[1], [1], [0], [-1], [-1]], [[1], [0], [0], [1], [-1]], [[0],
     ],
 )
 def test_policies(policy, expected):
-    with pytest.warns(UserWarning, match="tied") if policy == "majority" else contextlib.nullcontext():
-        combined = combine_labels(VOTES, LabelPolicy.parse(policy), ["a", "b", "c"])
+    combined = combine_labels(VOTES, LabelPolicy.parse(policy), ["a", "b", "c"])
     assert combined[:, 0].tolist() == expected
+
+
+def test_count_ties_counts_rows_where_majority_voting_ties():
+    assert count_ties(VOTES).tolist() == [1]
+    assert count_ties(VOTES[:1]).tolist() == [0]
 
 
 @pytest.mark.parametrize("text", ["single", "majority:a", "vote"])
@@ -81,6 +86,28 @@ def test_two_annotators_kept_apart_and_combined(synthetic_session):
     assert trainset.y[:, 0].tolist() == truth.astype(int).tolist()
     any_set = build_training_set([session], ["attack"], policy="any")
     assert (any_set.y[:, 0] == 1).sum() >= (trainset.y[:, 0] == 1).sum()
+
+
+def test_majority_ties_give_one_warning_naming_sessions_and_behaviors(synthetic_session):
+    first, truth_1 = synthetic_session("lab/m1/s1", 2, n_frames=300, annotators={"alice": 0, "carol": 10})
+    second, truth_2 = synthetic_session("lab/m1/s2", 5, n_frames=300, annotators={"alice": 0, "carol": 10})
+    expected = {
+        name: int((np.roll(truth, 10)[10:] != truth[10:]).sum())
+        for name, truth in (("lab/m1/s1", truth_1), ("lab/m1/s2", truth_2))
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_training_set([first, second], ["attack"], policy="majority")
+    messages = [str(w.message) for w in caught if "majority policy" in str(w.message)]
+    assert len(messages) == 1
+    total = sum(expected.values())
+    assert f"annotators tie on {total:,} frame-behavior pair(s) (attack {total:,})" in messages[0]
+    for name, ties in expected.items():
+        assert f"{name} {ties:,}" in messages[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_training_set([first, second], ["attack"], policy="any")
+    assert not [w for w in caught if "tie" in str(w.message)]
 
 
 def test_feature_mismatch_is_refused(synthetic_session):

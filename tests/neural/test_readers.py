@@ -38,6 +38,7 @@ def test_dandi_units_sorted_with_warning_and_metadata(shared_data):
     row = units.metadata.loc[1001]
     assert row["depth"] == 780 and row["quality"] == "Excellent" and row["cell_type"] == "PTlower"
     assert "ALM" in row["electrode_location"]
+    assert row["location"] == "ALM"
 
 
 def test_dandi_licks_unsorted_are_sorted_with_warning(shared_data):
@@ -72,6 +73,25 @@ def test_pynapple_nwb_units_and_epochs(shared_data):
     rates = units.spike_counts / 1087.53
     assert rates == pytest.approx([10.1, 4.3, 5.2], abs=0.1)
     assert epochs["tags"].tolist() == ["wake"] and epochs["stop_time"].iloc[0] == pytest.approx(1087.53, abs=0.01)
+
+
+def test_unit_location_comes_from_the_unit_then_its_electrode_then_its_group(tmp_path):
+    from pynwb import NWBHDF5IO, NWBFile
+
+    nwbfile = NWBFile("units", "id", datetime(2026, 1, 1, tzinfo=UTC))
+    device = nwbfile.create_device(name="probe")
+    shank = nwbfile.create_electrode_group(name="shank0", description="", location="HPC", device=device)
+    for location in ("CA1", "brain_region: CA3; brain_subregion: N/A"):
+        nwbfile.add_electrode(group=shank, location=location, x=0.0, y=0.0, z=0.0)
+    nwbfile.add_unit_column(name="location", description="the unit's own location")
+    for electrodes, own in (([0], ""), ([1], ""), ([], ""), ([0], "DG")):
+        nwbfile.add_unit(spike_times=[0.5, 1.0], electrodes=electrodes, electrode_group=shank, location=own)
+    path = tmp_path / "units.nwb"
+    with NWBHDF5IO(str(path), "w") as io:
+        io.write(nwbfile)
+    units = read_nwb_units(path)
+    assert units.metadata["location"].tolist() == ["CA1", "CA3", "HPC", "DG"]
+    assert units.metadata["electrode_location"].tolist()[1] == "brain_region: CA3; brain_subregion: N/A"
 
 
 @pytest.mark.parametrize(("cells_only", "n_channels"), [(True, 20), (False, 219)])

@@ -120,6 +120,8 @@ def test_neural_files_read_with_etholake_readers(experiment):
         nwb = base / by_kind[("units", "daq")]["path"]
         units = read_nwb_units(nwb)
         assert units.spike_times_index.size == len(metadata["units"])
+        assert set(units.metadata["location"]) == {"VMHvl", "VMHdm"}
+        assert units.metadata["location"].iloc[0] == "VMHvl" and units.metadata["location"].iloc[-1] == "VMHdm"
         daq = read_pulses(nwb, by_kind[("pulses", "daq")]["options"]["name"])
         np.testing.assert_allclose(daq, arrays["pulse_times_daq"])
         camera = read_pulses(base / by_kind[("pulses", "camera")]["path"])

@@ -80,7 +80,7 @@ def query_units(
     """Units and their behavior modulation statistics."""
     with open_catalog() as catalog:
         frame = catalog.find_units(load_settings().user, behavior=behavior, max_q=q, region=region, lab=lab)
-    print_frame(frame, output, title="units")
+    print_frame(frame, output, title="units", shared=("method",))
 
 
 ASSET_COLUMNS = ["id", "kind", "session", "identity", "size_bytes", "created_by", "created_at"]

@@ -159,6 +159,12 @@ class QueriesMixin:
             Only units in this brain region.
         lab
             Only this lab (a lab that does not exist is a NotFoundError, not an empty table).
+
+        Raises
+        ------
+        OptionError
+            If no unit the actor can see has statistics for ``behavior`` or lies in ``region``
+            (the message lists the ones there are), or ``max_q`` is outside (0, 1].
         """
         if max_q is not None and not 0 < max_q <= 1:
             raise OptionError(f"max_q is a q-value threshold in (0, 1], got {max_q}")
@@ -186,7 +192,31 @@ class QueriesMixin:
             if lab is not None:
                 query = query.where(Lab.id == self._lab(db, lab).id)
             result = db.execute(query.order_by(UnitSummary.q_value, Lab.name, Session.name, UnitSummary.unit))
-            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+            frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+            if frame.empty:
+                for name, value, column in (
+                    ("behavior", behavior, UnitSummary.behavior),
+                    ("region", region, UnitSummary.region),
+                ):
+                    _require_known(db, actor, name, value, column)
+            return frame
+
+
+def _require_known(db, actor: str | None, name: str, value: str | None, column) -> None:
+    """Refuse a filter value that no visible unit summary holds, listing the values there are."""
+    if value is None:
+        return
+    values = (
+        select(column)
+        .distinct()
+        .join(Session, Session.id == UnitSummary.session_id)
+        .where(access.visible_sessions(db, actor))
+    )
+    known = sorted(str(v) for v in db.execute(values).scalars() if v)
+    if value not in known:
+        raise OptionError(
+            f"no unit you can see has {name} {value!r}; the {name}s there are: {', '.join(known) or 'none'}"
+        )
 
 
 def _as_datetime(value: date | datetime) -> datetime:

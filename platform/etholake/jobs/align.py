@@ -99,12 +99,18 @@ def _peths(units, aligned: pd.DataFrame, behaviors: list[str], session_range: tu
     return dataset.rename({"time": "lag"}) if "time" in dataset.dims else dataset
 
 
-def _unit_rows(modulation: pd.DataFrame, units) -> pd.DataFrame:
-    region = units.metadata["location"] if "location" in units.metadata.columns else None
+def _with_regions(modulation: pd.DataFrame, units) -> pd.DataFrame:
+    """The modulation table with each unit's ``region`` (its location; None where the file gives none)."""
+    location = units.metadata["location"] if "location" in units.metadata.columns else pd.Series(dtype=object)
+    regions = [str(location.get(u, "") or "") or None for u in modulation["unit_id"]]
+    return modulation.assign(region=regions)[["unit_id", "region", *modulation.columns.drop("unit_id")]]
+
+
+def _unit_rows(modulation: pd.DataFrame) -> pd.DataFrame:
     rows = pd.DataFrame(
         {
             "unit": modulation["unit_id"].astype(str),
-            "region": [None if region is None else str(region.get(u, "")) or None for u in modulation["unit_id"]],
+            "region": modulation["region"],
             "behavior": modulation["behavior"].astype(str),
             "rate_in_hz": modulation["rate_bout_hz"],
             "rate_out_hz": modulation["rate_baseline_hz"],
@@ -197,12 +203,12 @@ def session_alignment(
                 if units.spike_times.size
                 else (0.0, 0.0)
             )
-            modulation = modulation_tests(units, aligned, session=recording, n_shifts=n_shifts)
+            modulation = _with_regions(modulation_tests(units, aligned, session=recording, n_shifts=n_shifts), units)
             spikes = bout_spike_table(units, aligned)
             behaviors = sorted(aligned["behavior"].astype(str).unique())
             peths = _peths(units, aligned, behaviors, recording) if behaviors else None
         notes = [str(w.message) for w in caught]
-        summary_rows = _unit_rows(modulation, units)
+        summary_rows = _unit_rows(modulation)
         modulated = int((summary_rows["q_value"] < 0.05).sum())
         clock_document = {**clock.to_dict(), "notes": notes}
         params = {

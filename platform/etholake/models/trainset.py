@@ -209,13 +209,44 @@ def combine_labels(labels: np.ndarray, policy: LabelPolicy, annotators: Sequence
         return combined
     combined[present > absent] = 1
     combined[absent > present] = 0
-    ties = int(((present == absent) & (present > 0)).sum())
-    if ties:
-        warnings.warn(
-            f"majority policy: {ties} frame-behavior pair(s) with tied annotators are treated as not scored",
-            stacklevel=3,
-        )
     return combined
+
+
+def count_ties(labels: np.ndarray) -> np.ndarray:
+    """Per behavior, the rows where as many annotators say present as say absent.
+
+    Parameters
+    ----------
+    labels
+        Int array (annotator, row, behavior) of 1/0/-1.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (behavior,): rows the majority policy leaves not scored because the votes tie.
+    """
+    labels = np.asarray(labels, dtype=np.int8)
+    present = (labels == 1).sum(axis=0)
+    absent = (labels == 0).sum(axis=0)
+    return ((present == absent) & (present > 0)).sum(axis=0).astype(np.int64)
+
+
+def _warn_ties(ties: dict[str, np.ndarray], behaviors: Sequence[str], shown: int = 5) -> None:
+    """One warning for every session where majority voting tied, with the count per behavior."""
+    total = sum(int(t.sum()) for t in ties.values())
+    if not total:
+        return
+    per_behavior = np.sum(list(ties.values()), axis=0)
+    by_behavior = ", ".join(f"{b} {int(n):,}" for b, n in zip(behaviors, per_behavior, strict=True) if n)
+    by_session = sorted(((int(t.sum()), s) for s, t in ties.items() if t.sum()), reverse=True)
+    listed = ", ".join(f"{s} {n:,}" for n, s in by_session[:shown])
+    if len(by_session) > shown:
+        listed += f" and {len(by_session) - shown} more session(s)"
+    warnings.warn(
+        f"majority policy: annotators tie on {total:,} frame-behavior pair(s) ({by_behavior}), which are left out "
+        f"as not scored; sessions: {listed}. Policy 'any' or 'single:<annotator>' keeps them.",
+        stacklevel=3,
+    )
 
 
 def _label_matrix(labels: xr.Dataset, behaviors: Sequence[str], frames: np.ndarray, session: str) -> np.ndarray:
@@ -305,6 +336,7 @@ def build_training_set(
     parts: dict[str, list] = {k: [] for k in ("X", "y", "frame", "session", "subject", "lab")}
     per_annotator: dict[str, list] = {a: [] for a in annotators}
     sources, fps = [], {}
+    ties: dict[str, np.ndarray] = {}
     for session in sessions:
         names = [str(f) for f in session.features["feature"].values]
         if names != feature_names:
@@ -328,6 +360,8 @@ def build_training_set(
         session_annotators = [a for i, a in enumerate(annotators) if np.any(stacked[i] != NOT_SCORED)]
         rows_annotators = [annotators.index(a) for a in session_annotators]
         combined = combine_labels(stacked[rows_annotators], policy, session_annotators)
+        if policy.kind == "majority":
+            ties[session.session] = count_ties(stacked[rows_annotators])
         keep = np.any(combined != NOT_SCORED, axis=1)
         if not keep.any():
             warnings.warn(
@@ -362,6 +396,7 @@ def build_training_set(
                 ],
             }
         )
+    _warn_ties(ties, behaviors)
     if not parts["X"]:
         raise SchemaError(f"no frame of any session is scored for {', '.join(behaviors)} under policy {policy}")
     return TrainingSet(

@@ -21,8 +21,10 @@ def read_nwb_units(path: str | Path) -> Units:
 
     Scalar unit columns (depth, quality, cell type, ...) become metadata columns;
     when a unit references electrodes, the first electrode's ``x, y, z``, ``location``
-    and ``group_name`` are added as ``electrode_*`` columns; an ``electrode_group``
-    reference becomes its ``location`` when the unit has no ``location`` of its own.
+    and ``group_name`` are added as ``electrode_*`` columns, and an ``electrode_group``
+    reference adds ``electrode_group`` and ``electrode_group_location``. A unit without a
+    ``location`` of its own takes its electrode's, else its electrode group's; a location
+    written as ``"brain_region: ALM; brain_subregion: ..."`` becomes its ``brain_region``.
     Spike times that are not sorted within a unit are sorted, with a warning.
 
     Parameters
@@ -62,14 +64,28 @@ def read_nwb_units(path: str | Path) -> Units:
         if "electrode_group" in table.colnames:
             groups = table["electrode_group"].data[:]
             metadata["electrode_group"] = [getattr(g, "name", str(g)) for g in groups]
-            group_locations = [getattr(g, "location", "") for g in groups]
-            if "location" not in metadata or not metadata["location"].astype(str).str.len().any():
-                metadata["location"] = group_locations
+            metadata["electrode_group_location"] = [getattr(g, "location", "") for g in groups]
+    if {"electrode_location", "electrode_group_location"} & set(metadata.columns):
+        metadata["location"] = _unit_locations(metadata)
     if not np.all(np.isfinite(flat)):
         raise InputFileError(path, f"units table has {int(np.sum(~np.isfinite(flat)))} non-finite spike times")
     flat = _sorted_within_units(flat, index, str(path))
     attrs = {"resolution": float(resolution)} if resolution and resolution > 0 else {}
     return Units(flat, index, metadata, clock="neural", source_file=str(path), attrs=attrs)
+
+
+def _unit_locations(metadata: pd.DataFrame) -> list[str]:
+    """Each unit's own location, else its electrode's, else its electrode group's (first non-empty)."""
+    sources = [c for c in ("location", "electrode_location", "electrode_group_location") if c in metadata.columns]
+    texts = metadata[sources].fillna("").astype(str).map(str.strip)
+    return [next((_brain_region(text) for text in row if text), "") for row in texts.itertuples(index=False)]
+
+
+def _brain_region(location: str) -> str:
+    """The ``brain_region`` of a ``"key: value; key: value"`` location, else the text itself."""
+    fields = dict(part.split(":", 1) for part in location.split(";") if ":" in part)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    return fields.get("brain_region") or location
 
 
 def _decoded(values) -> list | np.ndarray:

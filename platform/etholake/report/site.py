@@ -60,6 +60,7 @@ METRIC_LABELS = {
 }
 MODULATION_COLUMNS = [
     "unit_id",
+    "region",
     "behavior",
     "n_bouts",
     "rate_bout_hz",

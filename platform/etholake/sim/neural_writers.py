@@ -1,6 +1,8 @@
 """Write a session's neural recordings and sync records.
 
-- NWB (pynwb): a Units table of spike times on the DAQ clock; the DAQ's TTL pulse
+- NWB (pynwb): a Units table of spike times on the DAQ clock, each unit on one
+  electrode of a 32-channel probe whose deeper channels sit in VMHvl and shallower
+  ones in VMHdm (the electrodes table records each channel's location); the DAQ's TTL pulse
   onsets as a TimeSeries ``sync_pulses`` in acquisition (data 1 per pulse,
   timestamps on the DAQ clock); optionally calcium dF/F as a ``RoiResponseSeries``
   in ``processing/ophys/Fluorescence`` with its plane segmentation. The tuning of
@@ -18,6 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from etholake.sim.neural import DAQ_SAMPLING_HZ, IMAGING_RATE_HZ, NeuralSession
+
+PROBE_CHANNELS = 32
+PROBE_PITCH_UM = 20.0
+PROBE_TIP_DEPTH_UM = 5_900.0
+VMHVL_TOP_DEPTH_UM = 5_600.0
 
 
 def write_nwb(
@@ -79,7 +86,8 @@ def write_nwb(
             timestamps=neural.pulse_times_daq,
         )
     )
-    nwbfile.units = _units_table(neural.spike_times_daq)
+    _add_probe(nwbfile)
+    nwbfile.units = _units_table(neural.spike_times_daq, nwbfile.electrodes)
     if neural.calcium is not None:
         _add_calcium(nwbfile, neural)
     with NWBHDF5IO(str(path), "w") as io:
@@ -87,11 +95,27 @@ def write_nwb(
     return path
 
 
-def _units_table(spike_times: tuple[np.ndarray, ...]):
-    """The Units table built from whole arrays (adding units one by one converts every spike time in Python)."""
-    from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
+def _add_probe(nwbfile) -> None:
+    """Add a 32-channel probe (20 um pitch, tip in VMHvl) as electrode rows, deepest first."""
+    probe = nwbfile.create_device(name="probe", description="32-channel single-shank silicon probe")
+    shank = nwbfile.create_electrode_group(
+        name="shank0", description="single shank, 20 um pitch", location="VMH", device=probe
+    )
+    depths_um = PROBE_TIP_DEPTH_UM - PROBE_PITCH_UM * np.arange(PROBE_CHANNELS)
+    for depth in depths_um:
+        region = "VMHvl" if depth > VMHVL_TOP_DEPTH_UM else "VMHdm"
+        nwbfile.add_electrode(group=shank, location=region, x=0.0, y=0.0, z=float(depth))
+
+
+def _units_table(spike_times: tuple[np.ndarray, ...], electrode_table):
+    """The Units table built from whole arrays (adding units one by one converts every spike time in Python).
+
+    Units are spread evenly along the probe, each referencing the one electrode it was sorted on.
+    """
+    from hdmf.common import DynamicTableRegion, ElementIdentifiers, VectorData, VectorIndex
     from pynwb.misc import Units
 
+    n_units = len(spike_times)
     flat = VectorData(
         name="spike_times",
         description="the spike times for each unit in seconds",
@@ -100,12 +124,19 @@ def _units_table(spike_times: tuple[np.ndarray, ...]):
     index = VectorIndex(
         name="spike_times_index", data=np.cumsum([times.size for times in spike_times]).astype(np.int64), target=flat
     )
+    on_channel = np.linspace(0, len(electrode_table) - 1, n_units).round().astype(np.int64)
+    electrodes = DynamicTableRegion(
+        name="electrodes", description="the electrode each unit was sorted on", data=on_channel, table=electrode_table
+    )
+    electrodes_index = VectorIndex(
+        name="electrodes_index", data=np.arange(1, n_units + 1, dtype=np.int64), target=electrodes
+    )
     return Units(
         name="units",
         description="Simulated single units, spike times on the DAQ clock",
         resolution=1.0 / DAQ_SAMPLING_HZ,
-        id=ElementIdentifiers(name="id", data=np.arange(len(spike_times))),
-        columns=[flat, index],
+        id=ElementIdentifiers(name="id", data=np.arange(n_units)),
+        columns=[flat, index, electrodes, electrodes_index],
     )
 
 
