@@ -31,6 +31,15 @@ def test_suggestions_spread_across_sessions_and_skip_labelled():
     assert tasks.set_index("session").loc["a", "video"] == "a.mp4"
 
 
+def test_nothing_to_suggest_is_an_empty_table_with_a_warning_saying_how_much_is_labelled():
+    probability = {"a": np.full(90, 0.5), "b": np.full(60, 0.5)}
+    labelled = {"a": np.zeros(90, dtype=bool), "b": np.ones(60, dtype=bool)}
+    labelled["a"][::30] = True
+    with pytest.warns(UserWarning, match=r"'attack': 63 of the 150 frames of the 2 session\(s\) are labelled"):
+        tasks = suggest_labels(probability, behavior="attack", threshold=0.5, labelled=labelled, segment_frames=30)
+    assert tasks.empty and list(tasks.columns) == list(TASK_COLUMNS)
+
+
 def test_fold_disagreement_raises_the_score():
     probability = {"s": np.full(120, 0.9)}
     folds = np.full((3, 120), 0.9)

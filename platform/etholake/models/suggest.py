@@ -14,6 +14,7 @@ spread across sessions: every session's best segment first, then every session's
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -156,7 +157,8 @@ def suggest_labels(
     -------
     pandas.DataFrame
         Columns :data:`TASK_COLUMNS`, best first within each round over the sessions;
-        ``stop_frame`` is inclusive and ``stop_time`` the end of its frame.
+        ``stop_frame`` is inclusive and ``stop_time`` the end of its frame. When no segment
+        qualifies, the table is empty and a warning says how much is labelled already.
     """
     tables = []
     for session, values in probability.items():
@@ -175,11 +177,26 @@ def suggest_labels(
             )
         )
     candidates = pd.concat(tables, ignore_index=True)
+    if candidates.empty:
+        _warn_nothing_to_suggest(probability, labelled or {}, behavior, segment_frames)
     chosen = candidates.sort_values(["rank_in_session", "score"], ascending=[True, False], kind="stable")
     chosen = chosen.head(n_tasks).reset_index(drop=True)
     chosen["behavior"] = behavior
     chosen["video"] = [(videos or {}).get(s, "") for s in chosen["session"]]
     return chosen[list(TASK_COLUMNS)]
+
+
+def _warn_nothing_to_suggest(
+    probability: Mapping[str, np.ndarray], labelled: Mapping[str, np.ndarray], behavior: str, segment_frames: int
+) -> None:
+    n_frames = sum(np.asarray(values).size for values in probability.values())
+    n_labelled = sum(int(np.asarray(labelled[s], dtype=bool).sum()) for s in probability if s in labelled)
+    warnings.warn(
+        f"no segment to suggest for {behavior!r}: {n_labelled:,} of the {n_frames:,} frames of the "
+        f"{len(probability)} session(s) are labelled, and every {segment_frames}-frame segment holds a labelled "
+        "frame or no prediction; annotate sessions that have no labels yet to get suggestions",
+        stacklevel=3,
+    )
 
 
 def write_task_list(tasks: pd.DataFrame, path: str | Path, kind: str = "csv") -> Path:
