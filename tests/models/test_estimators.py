@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.pipeline import Pipeline
 
 from etholake.models.estimators import EstimatorSpec, fit_estimator, make_estimator, positive_probability
 
@@ -16,8 +17,10 @@ from etholake.models.estimators import EstimatorSpec, fit_estimator, make_estima
 def test_spec_builds_the_estimator(kind, cls):
     spec = EstimatorSpec(kind, {"random_state": 3})
     estimator = make_estimator(spec)
-    assert isinstance(estimator, cls)
-    assert estimator.get_params()["class_weight"] == "balanced"
+    model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    assert isinstance(model, cls)
+    assert model.get_params()["class_weight"] == "balanced"
+    assert isinstance(estimator, Pipeline) == (kind == "hist_gradient_boosting")
     assert EstimatorSpec.from_dict(spec.to_dict()).resolved_params() == spec.resolved_params()
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.pipeline import Pipeline
 
 from etholake.errors import OptionError
+from etholake.models.binning import MAX_BINS, QuantileBins
 
 ESTIMATOR_KINDS = {
     "random_forest": RandomForestClassifier,
@@ -85,8 +87,16 @@ class EstimatorSpec:
 
 
 def make_estimator(spec: EstimatorSpec) -> ClassifierMixin:
-    """Build the unfitted scikit-learn classifier described by ``spec``."""
-    return ESTIMATOR_KINDS[spec.kind](**spec.resolved_params())
+    """Build the unfitted scikit-learn classifier described by ``spec``.
+
+    A histogram gradient-boosting model comes behind :class:`~etholake.models.binning.QuantileBins`
+    (as a two-step pipeline), which finds its bin edges without the class weights.
+    """
+    params = spec.resolved_params()
+    estimator = ESTIMATOR_KINDS[spec.kind](**params)
+    if spec.kind != "hist_gradient_boosting":
+        return estimator
+    return Pipeline([("bins", QuantileBins(max_bins=params.get("max_bins", MAX_BINS))), ("model", estimator)])
 
 
 def fit_estimator(spec: EstimatorSpec, x: np.ndarray, y: np.ndarray) -> ClassifierMixin:

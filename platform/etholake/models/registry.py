@@ -48,6 +48,7 @@ TRUSTED_TYPES = frozenset(
         "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "etholake.models.binning.QuantileBins",
         "sklearn._loss.loss.HalfBinomialLoss",
         "sklearn._loss.link.LogitLink",
         "sklearn._loss.link.Interval",
