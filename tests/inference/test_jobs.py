@@ -173,6 +173,27 @@ def test_pose_export_round_trip(lake_with_model, tmp_path):
     np.testing.assert_allclose(back["position"].values, synthetic_pose(seed=0)["position"].values, rtol=1e-6)
 
 
+def test_nwb_pose_export_takes_the_session_start_and_subject_from_the_catalog(lake_with_model, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from pynwb import NWBHDF5IO
+
+    from etholake.jobs.export import export_session_pose
+
+    context, _, _ = lake_with_model
+    with pytest.warns(UserWarning, match=r"session labA/m1/s0 has no start time in the catalog .*: writing 1970"):
+        export_session_pose(context, KEYS[0], tmp_path / "unknown.nwb", "nwb")
+    start = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    with Catalog(context.catalog_url) as catalog:
+        catalog.register_session("alice", KEYS[0], start_time=start, protocol="resident-intruder")
+    written = export_session_pose(context, KEYS[0], tmp_path / "pose.nwb", "nwb")
+    with NWBHDF5IO(str(written), "r") as io:
+        nwbfile = io.read()
+        assert nwbfile.session_start_time == start
+        assert nwbfile.session_description == "resident-intruder"
+        assert nwbfile.subject.subject_id == KEYS[0].subject
+
+
 def test_a_model_version_is_a_number_latest_or_production(lake_with_model):
     from etholake.errors import NotFoundError, OptionError
 

@@ -17,13 +17,29 @@ ANNOTATION_FORMATS = ("simba", "simba-summary", "simba-bouts", "boris", "bouts-c
 
 
 def export_session_pose(context: JobContext, key: SessionKey, path: str | Path, format: str) -> Path:
-    """Write the session's newest pose asset as DeepLabCut, SLEAP, NWB or movement netCDF."""
-    from etholake.io.export import export_pose
+    """Write the session's newest pose asset as DeepLabCut, SLEAP, NWB or movement netCDF.
 
+    An NWB file gets the session's start time, protocol and subject from the catalog.
+    """
+    from etholake.io.export import export_pose
+    from etholake.jobs.nwb import nwb_metadata
+
+    key = SessionKey(*key)
     with context.catalog() as catalog:
-        asset = require_asset(catalog, context.user, SessionKey(*key), "pose")
+        asset = require_asset(catalog, context.user, key, "pose")
+        session = catalog.session(context.user, key)
     pose = open_dataset(context, asset).load()
-    return export_pose(pose, path, format)
+    if format != "nwb":
+        return export_pose(pose, path, format)
+    session_meta, subject = nwb_metadata(session, key)
+    return export_pose(
+        pose,
+        path,
+        format,
+        session_start_time=session_meta["session_start_time"],
+        session_description=session_meta["session_description"],
+        subject=subject,
+    )
 
 
 def _current_bouts(context: JobContext, key: SessionKey, model: str | None):

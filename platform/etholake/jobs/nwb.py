@@ -8,6 +8,7 @@ session has one. A session without neural data is written on the video clock
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,15 @@ from etholake.jobs.context import JobContext, open_dataset, require_asset
 from etholake.lake.formats import read_json, read_parquet
 
 
-def _meta(session: dict, key: SessionKey) -> tuple[dict, dict]:
-    start = session["start_time"] or datetime(1970, 1, 1, tzinfo=UTC)
+def nwb_metadata(session: dict, key: SessionKey) -> tuple[dict, dict]:
+    """NWB session and subject fields of a catalog session (1970-01-01 UTC with a warning when its start is unknown)."""
+    start = session["start_time"]
+    if start is None:
+        start = datetime(1970, 1, 1, tzinfo=UTC)
+        warnings.warn(
+            f"session {key} has no start time in the catalog (the manifest's start_time): writing {start.isoformat()}",
+            stacklevel=3,
+        )
     session_meta = {
         "session_description": session["protocol"] or f"etholake session {key}",
         "session_start_time": start,
@@ -102,7 +110,7 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
     units = None
     if units_assets:
         units = replace(units_from_dataset(open_dataset(context, units_assets[0]).load()), clock=clock.target_clock)
-    session_meta, subject_meta = _meta(session, key)
+    session_meta, subject_meta = nwb_metadata(session, key)
     return export_session_nwb(
         path,
         pose=pose,
