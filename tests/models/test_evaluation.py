@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from etholake.errors import SchemaError
 from etholake.models.estimators import EstimatorSpec
 from etholake.models.evaluation import Candidate, evaluate_behavior, group_folds
 from etholake.models.trainset import build_training_set
@@ -107,3 +108,17 @@ def test_dask_client_gives_the_same_result(multilab, small_forest, small_grid):
         )
     np.testing.assert_allclose(remote.heldout["probability"], local.heldout["probability"])
     assert remote.pooled["f1"] == pytest.approx(local.pooled["f1"])
+
+
+def test_outer_folds_that_leave_one_group_to_train_on_are_refused(multilab, small_forest, small_grid):
+    with pytest.raises(SchemaError, match=r"3 lab\(s\) \(A, B, C\); an outer fold trains on 1.*use 3 outer folds"):
+        evaluate_behavior(
+            Candidate("default", multilab, small_forest), "attack", group_by="lab", n_splits=2, grid=small_grid
+        )
+
+
+def test_two_labs_cannot_be_evaluated_grouped_by_lab(synthetic_session, small_forest, small_grid):
+    sessions = [synthetic_session(f"{lab}0", seed, lab=lab)[0] for lab, seed in (("A", 1), ("B", 2))]
+    trainset = build_training_set(sessions, ["attack"], policy="any")
+    with pytest.raises(SchemaError, match=r"2 lab\(s\).*needs at least 3 labs"):
+        evaluate_behavior(Candidate("default", trainset, small_forest), "attack", group_by="lab", grid=small_grid)

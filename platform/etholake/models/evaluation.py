@@ -192,6 +192,27 @@ def group_folds(groups: np.ndarray, n_splits: int | None, seed: int = 0) -> list
     return [(train, test) for train, test in splitter.split(np.zeros(groups.size), groups=groups)]
 
 
+def _require_inner_groups(
+    groups: np.ndarray, outer: list[tuple[np.ndarray, np.ndarray]], group_by: str, behavior: str
+) -> None:
+    """Refuse outer folds whose training part has fewer than 2 groups for the inner folds."""
+    names = np.unique(groups)
+    smallest = min((np.unique(groups[train]).size for train, _ in outer), default=0)
+    if smallest >= 2:
+        return
+    listed = ", ".join(str(n) for n in names[:5]) + (f" and {names.size - 5} more" if names.size > 5 else "")
+    advice = (
+        f"use {names.size} outer folds (leave one {group_by} out)"
+        if names.size >= 3
+        else f"nested grouped evaluation needs at least 3 {group_by}s: group by a finer unit or add sessions"
+    )
+    raise SchemaError(
+        f"grouping by {group_by}, the frames scored for {behavior!r} come from {names.size} {group_by}(s) ({listed}); "
+        f"{'an outer fold trains on ' + str(smallest) if outer else 'there is nothing to hold out'}, and the inner "
+        f"folds that choose the post-processing need 2 {group_by}s to train on; {advice}"
+    )
+
+
 def frame_metrics(
     y_true: np.ndarray, probability: np.ndarray, predicted: np.ndarray, segment_starts: np.ndarray
 ) -> dict:
@@ -278,7 +299,8 @@ def evaluate_behavior(
     y = reference.y[rows, column].astype(np.int8)
     groups = reference.groups(group_by)[rows]
     segment_starts = reference.segment_starts(rows)
-    outer = group_folds(groups, n_splits, seed)
+    outer = group_folds(groups, n_splits, seed) if np.unique(groups).size > 1 else []
+    _require_inner_groups(groups, outer, group_by, behavior)
     inner = [
         [(train[a], train[b]) for a, b in group_folds(groups[train], inner_splits, seed + 1)] for train, _ in outer
     ]
