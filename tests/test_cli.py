@@ -451,3 +451,23 @@ def test_query_assets_lists_ids_with_what_each_asset_is(workdir):
         result = runner.invoke(app, ["query", "assets", *arguments])
         assert result.exit_code == 1
         assert str(result.exception) == message
+
+
+def test_a_run_that_failed_with_an_etholake_error_is_not_reported_by_prefect(caplog):
+    import logging
+
+    from etholake.errors import InputFileError
+    from etholake.flowrun import prepare_prefect
+
+    prepare_prefect()
+    logger = logging.getLogger("prefect.task_runs")
+    with caplog.at_level(logging.ERROR):
+        try:
+            raise InputFileError("/data/s1.h5", "truncated HDF5 file")
+        except InputFileError:
+            logger.error("Task run failed with exception", exc_info=True)
+        logger.error("Finished in state Failed('Task run encountered an exception InputFileError: /data/s1.h5: x')")
+        logger.error("Finished in state Failed('Task run encountered an exception KeyError: x')")
+    assert [record.getMessage() for record in caplog.records] == [
+        "Finished in state Failed('Task run encountered an exception KeyError: x')"
+    ]

@@ -22,12 +22,25 @@ migrates its database before it answers.
 TEMPORARY_SERVER_TIMEOUT_MESSAGE = "Timed out while attempting to connect to ephemeral Prefect API server"
 
 
+def _error_names(kind: type[Exception]) -> set[str]:
+    return {kind.__name__}.union(*(_error_names(sub) for sub in kind.__subclasses__()))
+
+
 class _WithoutEtholakeTracebacks(logging.Filter):
-    """Drop Prefect's report of a run that failed with an etholake error: the CLI prints that error in one line."""
+    """Drop Prefect's reports of a run that failed with an etholake error: the CLI prints that error in one line.
+
+    Prefect reports such a run twice: the error with its traceback, then "Finished in state
+    Failed('... encountered an exception InputFileError: ...')".
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        names = "|".join(sorted(_error_names(EtholakeError)))
+        self.final_state = re.compile(rf"Finished in state Failed\(.*encountered an exception ({names}): ", re.DOTALL)
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, EtholakeError)
+        return not isinstance(error, EtholakeError) and not self.final_state.match(record.getMessage())
 
 
 class _WithoutShutdownProgress(logging.Filter):
