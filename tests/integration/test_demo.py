@@ -154,3 +154,30 @@ def test_the_explore_command_the_demo_prints_finds_its_sessions(demo, monkeypatc
     result = CliRunner().invoke(app, [*command, "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert len(result.output.strip().splitlines()) > 1, result.output
+
+
+def test_models_show_summarises_the_card_and_json_keeps_all_of_it(demo, monkeypatch):
+    import io
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from etholake.cli import app
+
+    first, _ = demo
+    monkeypatch.setenv("ETHOLAKE_LAKE", first.lake)
+    monkeypatch.setenv("ETHOLAKE_USER", "demo")
+    runner = CliRunner()
+    card = json.loads(runner.invoke(app, ["models", "show", "social", "--format", "json"]).output)
+    table = runner.invoke(app, ["models", "show", "social"])
+    assert table.exit_code == 0, table.output
+    n_subjects = len({source["subject"] for source in card["training"]["sources"]})
+    assert f"{card['training']['n_sessions']} session(s) of {n_subjects} subject(s)" in table.output
+    assert f"{len(card['feature_names'])} of feature set {card['feature_set_hash'][:12]}" in table.output
+    rows = pd.read_csv(io.StringIO(runner.invoke(app, ["models", "show", "social", "--format", "csv"]).output))
+    assert rows["behavior"].tolist() == card["behaviors"]
+    for row in rows.itertuples():
+        assert row.grouped_f1 == pytest.approx(card["metrics"][row.behavior]["pooled_f1"])
+        assert row.threshold == card["postprocessing"][row.behavior]["threshold"]
+        assert row.positive_frames == card["training"]["positive_frames"][row.behavior]

@@ -163,11 +163,18 @@ def models_list(
 
 
 @models_app.command("show")
-def models_show(name: str, version: str = typer.Argument("latest")) -> None:
-    """The model card of one version (JSON)."""
+def models_show(name: str, version: str = typer.Argument("latest"), output: OutputFormat = FORMAT) -> None:
+    """One model version: what it is, what it learned from, and its held-out scores per behavior.
+
+    ``--format json`` prints the whole model card; ``csv`` the per-behavior table.
+    """
     import json
 
+    from rich.table import Table
+
+    from etholake.console import command_console
     from etholake.lake import open_lake
+    from etholake.models.card_summary import card_behaviors, card_overview
     from etholake.models.registry import read_card
 
     with open_catalog() as catalog:
@@ -176,7 +183,15 @@ def models_show(name: str, version: str = typer.Argument("latest")) -> None:
     lake = open_lake()
     card = read_card(lake.uri(asset.uri), lake.storage_options)
     card.update({"version": record["version"], "stage": record["stage"], "asset_id": record["asset_id"]})
-    typer.echo(json.dumps(card, indent=1, default=str))
+    if output == OutputFormat.json:
+        typer.echo(json.dumps(card, indent=1, default=str))
+        return
+    if output == OutputFormat.table:
+        overview = Table(show_header=False, box=None)
+        for field, text in card_overview(card):
+            overview.add_row(field, text)
+        command_console().print(overview)
+    print_frame(card_behaviors(card), output, title="per behavior")
 
 
 @models_app.command("promote")

@@ -106,7 +106,8 @@ class TrainingSet:
     policy
         The annotator policy used for ``y``.
     sources
-        Per session: the label sets used (annotator, label_set, source_file) and the feature source.
+        Per session: the label sets used (annotator, label_set, source_file) and the pose file the
+        features were computed from.
     """
 
     X: np.ndarray
@@ -383,9 +384,7 @@ def build_training_set(
                 "session": session.session,
                 "subject": session.subject,
                 "lab": session.lab,
-                "features": str(
-                    session.features.attrs.get("source_file") or session.features.attrs.get("pose_asset", "")
-                ),
+                "pose_file": str(session.features.attrs.get("source_file", "")),
                 "label_sets": [
                     {
                         "annotator": str(ds.attrs["annotator"]),
