@@ -163,6 +163,18 @@ def test_annotation_exports(lake_with_model, tmp_path, format):
         assert table["contact - Event count"].iloc[0] == outcome.bouts
 
 
+def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake_with_model, tmp_path):
+    from etholake.errors import NotFoundError
+    from etholake.jobs.export import export_session_annotations
+
+    context, _, _ = lake_with_model
+    with pytest.raises(NotFoundError, match=r"no machine annotations: run etholake infer --model MODEL first"):
+        export_session_annotations(context, KEYS[2], tmp_path / "a.csv", "simba")
+    session_inference(context, KEYS[2], "contact")
+    with pytest.raises(NotFoundError, match=r"by model 'social'; it has annotations by contact$"):
+        export_session_annotations(context, KEYS[2], tmp_path / "a.csv", "simba", model="social")
+
+
 def test_pose_export_round_trip(lake_with_model, tmp_path):
     from etholake.io import read_pose
     from etholake.jobs.export import export_session_pose

@@ -44,11 +44,16 @@ def export_session_pose(context: JobContext, key: SessionKey, path: str | Path, 
 
 def _current_bouts(context: JobContext, key: SessionKey, model: str | None):
     with context.catalog() as catalog:
-        candidates = catalog.assets(context.user, kind="bouts", session=key)
-        if model is not None:
-            candidates = [a for a in candidates if a.params.get("model_name") == model]
+        every_model = catalog.assets(context.user, kind="bouts", session=key)
+        candidates = [a for a in every_model if model is None or a.params.get("model_name") == model]
         if not candidates:
-            raise NotFoundError(f"session {key} has no machine annotations" + (f" by model {model!r}" if model else ""))
+            annotated_by = sorted({str(a.params.get("model_name")) for a in every_model})
+            if annotated_by:
+                raise NotFoundError(
+                    f"session {key} has no machine annotations by model {model!r}; "
+                    f"it has annotations by {', '.join(annotated_by)}"
+                )
+            raise NotFoundError(f"session {key} has no machine annotations: run etholake infer --model MODEL first")
         bouts_asset = candidates[0]
         annotations_id = next(p for p, role in bouts_asset.parents.items() if role == "annotations")
         annotations = catalog.asset(context.user, annotations_id)
