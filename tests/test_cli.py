@@ -471,3 +471,29 @@ def test_a_run_that_failed_with_an_etholake_error_is_not_reported_by_prefect(cap
     assert [record.getMessage() for record in caplog.records] == [
         "Finished in state Failed('Task run encountered an exception KeyError: x')"
     ]
+
+
+@pytest.mark.parametrize("command", [["features"], ["align"], ["reprocess"], ["infer", "--model", "m"]])
+def test_a_lab_not_in_the_catalog_is_refused_before_a_flow_starts(workdir, monkeypatch, command):
+    import etholake.flowrun
+    import etholake.jobs.commands
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    monkeypatch.setattr(etholake.jobs.commands, "_require_model", lambda *arguments: None)
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, [*command, "--lab", "labZ"])
+    assert result.exit_code == 1
+    assert str(result.exception) == "no lab named 'labZ'; the catalog's labs are labA"
+
+
+def test_schedule_lists_every_problem_of_its_options_before_serving(workdir, monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, ["schedule", "--cron", "every night", "--lab", "labZ"])
+    assert result.exit_code == 1
+    assert str(result.exception) == (
+        "no lab named 'labZ'; the catalog's labs are labA; --cron 'every night' is not a cron schedule: "
+        "give minute hour day month weekday, e.g. '0 3 * * *'"
+    )
+    result = runner.invoke(app, ["schedule", "--interval", "0"])
+    assert str(result.exception) == "--interval must be a positive number of seconds, got 0"

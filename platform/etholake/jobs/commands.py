@@ -8,8 +8,9 @@ from rich.table import Table
 
 from etholake.catalog import SessionKey
 from etholake.console import command_console
-from etholake.errors import ConfigError, EtholakeError, NotFoundError
+from etholake.errors import ConfigError, EtholakeError, NotFoundError, OptionError
 from etholake.jobs.context import JobContext, command_context
+from etholake.names import validate_name
 from etholake.tables import OutputFormat, print_frame
 
 console = command_console()
@@ -56,6 +57,23 @@ def _require_model(context: JobContext, name: str, version: str) -> None:
         catalog.model(context.user, name, version)
 
 
+def _lab_problem(context: JobContext, lab: str | None) -> str | None:
+    """Why ``--lab`` cannot be used (checked before a flow starts), or None when it can."""
+    if lab is None:
+        return None
+    validate_name(lab, "lab")
+    with context.catalog() as catalog:
+        labs = catalog.labs(context.user)["lab"].tolist()
+    return None if lab in labs else f"no lab named {lab!r}; the catalog's labs are {', '.join(labs) or 'none yet'}"
+
+
+def _require_lab(context: JobContext, lab: str | None) -> None:
+    """Refuse, before a flow starts, a lab that is not in the catalog."""
+    problem = _lab_problem(context, lab)
+    if problem:
+        raise NotFoundError(problem)
+
+
 def _flows():
     from etholake.flowrun import prepare_prefect
 
@@ -72,7 +90,9 @@ def features(
     from etholake.jobs.features import resolve_spec
 
     resolve_spec(spec)
-    keys = _named_sessions(command_context(), session, "pose")
+    context = command_context()
+    _require_lab(context, lab)
+    keys = _named_sessions(context, session, "pose")
     _flows()
     from etholake.flows.features import features_flow
 
@@ -117,6 +137,7 @@ def infer(
     """Annotate sessions with a model: probabilities, predictions, bouts and catalog summaries."""
     context = command_context()
     _require_model(context, model, version)
+    _require_lab(context, lab)
     keys = _named_sessions(context, session, "pose")
     _flows()
     from etholake.flows.infer import infer_flow
@@ -151,6 +172,7 @@ def reprocess(
     context = command_context()
     if model is not None:
         _require_model(context, model, "production")
+    _require_lab(context, lab)
     _flows()
     from etholake.flows.reprocess import reprocess_flow
 
@@ -176,8 +198,16 @@ def schedule(
     settings = load_settings()
     if not settings.prefect_api_url:
         raise ConfigError("schedule needs a Prefect server: start one (`prefect server start`) and set PREFECT_API_URL")
+    problems = [_lab_problem(command_context(), lab)]
     if (cron is None) == (interval is None):
-        raise EtholakeError("give exactly one of --cron and --interval")
+        problems.append("give exactly one of --cron and --interval")
+    if interval is not None and not interval > 0:
+        problems.append(f"--interval must be a positive number of seconds, got {interval:g}")
+    _flows()
+    if cron is not None:
+        problems.append(_cron_problem(cron))
+    if any(problems):
+        raise OptionError("; ".join(problem for problem in problems if problem))
     from etholake.flows.reprocess import reprocess_flow
 
     parameters = {"lab": lab, "lake": settings.lake, "catalog": settings.catalog_url, "actor": settings.user}
@@ -186,6 +216,18 @@ def schedule(
         f"against {settings.prefect_api_url}"
     )
     reprocess_flow.serve(name=name, cron=cron, interval=interval, parameters=parameters, limit=1)
+
+
+def _cron_problem(cron: str) -> str | None:
+    """Why Prefect would refuse ``cron`` as a schedule, or None when it accepts it."""
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron)
+    except ValidationError:
+        return f"--cron {cron!r} is not a cron schedule: give minute hour day month weekday, e.g. '0 3 * * *'"
+    return None
 
 
 export_app = typer.Typer(help="Export a session's current assets to other tools' formats.", no_args_is_help=True)
@@ -226,7 +268,9 @@ def align(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Clock sync and behavior-neural statistics for sessions with units and machine bouts."""
-    keys = _named_sessions(command_context(), session, "units", "bouts")
+    context = command_context()
+    _require_lab(context, lab)
+    keys = _named_sessions(context, session, "units", "bouts")
     _flows()
     from etholake.flows.align import align_flow
 
