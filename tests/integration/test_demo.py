@@ -181,3 +181,19 @@ def test_models_show_summarises_the_card_and_json_keeps_all_of_it(demo, monkeypa
         assert row.grouped_f1 == pytest.approx(card["metrics"][row.behavior]["pooled_f1"])
         assert row.threshold == card["postprocessing"][row.behavior]["threshold"]
         assert row.positive_frames == card["training"]["positive_frames"][row.behavior]
+
+
+def test_alignment_assets_name_the_model_version_of_their_bouts(demo, monkeypatch):
+    import io
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from etholake.cli import app
+
+    first, _ = demo
+    monkeypatch.setenv("ETHOLAKE_LAKE", first.lake)
+    monkeypatch.setenv("ETHOLAKE_USER", "demo")
+    for kind in ("modulation", "bouts"):
+        result = CliRunner().invoke(app, ["query", "assets", "--kind", kind, "--format", "csv"])
+        assert set(pd.read_csv(io.StringIO(result.output))["identity"]) == {"social v1"}, result.output

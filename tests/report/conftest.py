@@ -13,7 +13,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from pipeline_helpers import add_sessions
 
-from etholake.catalog import BehaviorSummaryRows, Catalog, SessionKey
+from etholake.catalog import BehaviorSummaryRows, Catalog, SessionKey, UnitSummaryRows
 from etholake.inference.bouts import runs
 from etholake.inference.summary import behavior_summary
 from etholake.jobs.context import JobContext
@@ -24,6 +24,8 @@ USER = "tester"
 BEHAVIORS = ["attack", "sniff"]
 FRAMES, FPS = 1200, 30.0
 UNITS = ["0", "1", "2"]
+REGIONS = {"0": "VMHvl", "1": "VMHvl", "2": None}
+"""Regions the catalog holds; the modulation tables, like those of older lakes, have none."""
 SESSIONS = {"alpha": ["s1", "s2"], "beta": ["s1"]}
 
 
@@ -114,7 +116,17 @@ def _publish_session(lake: Lake, catalog: Catalog, key: SessionKey, seed: int) -
             "permutation_q": [0.01, 0.6] * len(UNITS),
         }
     )
-    publish_table(lake, catalog, USER, modulation, kind="modulation", **place)
+    published = publish_table(lake, catalog, USER, modulation, kind="modulation", **place)
+    units = pd.DataFrame(
+        {
+            "unit": modulation["unit_id"],
+            "region": modulation["unit_id"].map(REGIONS),
+            "behavior": modulation["behavior"],
+            "q_value": modulation["permutation_q"],
+            "method": "circular-shift permutation, BH FDR",
+        }
+    )
+    catalog.replace_unit_summaries(USER, UnitSummaryRows(published.record.id, units))
     lags = np.arange(-2, 2, 0.05) + 0.025
     rate = rng.uniform(2, 10, (len(BEHAVIORS), len(UNITS), lags.size)).astype(np.float32)
     peth = xr.Dataset(

@@ -68,3 +68,10 @@ def test_empty_lake_gives_pages_without_figures(tmp_path):
     index = build_site(context, tmp_path / "site")
     assert "no model evaluations yet" in (index.parent / "models.html").read_text(encoding="utf-8")
     assert not _images((index.parent / "neural.html").read_text(encoding="utf-8"))
+
+
+def test_units_of_a_modulation_table_without_regions_take_the_catalogs(report_site):
+    neural = (report_site.parent / "neural.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>\s*<td>(\d)</td>\s*<td>([^<]*)</td>", neural)
+    assert {unit for unit, _ in rows} == {"0", "1", "2"}
+    assert {(unit, region) for unit, region in rows} == {("0", "VMHvl"), ("1", "VMHvl"), ("2", "–")}

@@ -90,7 +90,7 @@ def _asset_identity(params: dict) -> str:
     """Which label set, model or feature set an asset is, from its parameters."""
     for name, version in (("model_name", "model_version"), ("name", "version")):
         if name in params:
-            return f"{params[name]} v{params.get(version, '?')}"
+            return f"{params[name]} v{params[version]}" if params.get(version) is not None else str(params[name])
     if "feature_set" in params:
         return f"{params['feature_set']} {params.get('feature_set_version', '')}".strip()
     return str(params.get("identity", ""))

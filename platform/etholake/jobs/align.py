@@ -219,6 +219,7 @@ def session_alignment(
             "n_shifts": n_shifts,
             "bouts_asset": bouts_asset.id,
             "model_name": bouts_asset.params.get("model_name"),
+            "model_version": bouts_asset.params.get("model_version"),
         }
         parents = {a.id: a.kind for a in inputs}
         staged_clock = stage_json(

@@ -245,7 +245,10 @@ def _neural_page(context: JobContext, inventory: Inventory) -> str:
         modulation_asset, peth_asset = inventory.newest("modulation", key), inventory.newest("peth", key)
         if modulation_asset is None:
             continue
-        modulation = read_table(context, modulation_asset).reindex(columns=MODULATION_COLUMNS)
+        modulation = read_table(context, modulation_asset)
+        if "region" not in modulation.columns:  # aligned before the table kept regions; the catalog has them
+            modulation["region"] = modulation["unit_id"].astype(str).map(inventory.regions(key))
+        modulation = modulation.reindex(columns=MODULATION_COLUMNS)
         tables.append((key, modulation))
         peth_figure = None
         if peth_asset is not None:
