@@ -197,3 +197,18 @@ def test_alignment_assets_name_the_model_version_of_their_bouts(demo, monkeypatc
     for kind in ("modulation", "bouts"):
         result = CliRunner().invoke(app, ["query", "assets", "--kind", kind, "--format", "csv"])
         assert set(pd.read_csv(io.StringIO(result.output))["identity"]) == {"social v1"}, result.output
+
+
+def test_the_model_report_shows_the_registered_card(demo):
+    import re
+
+    from etholake.catalog import Catalog
+
+    first, _ = demo
+    with Catalog(first.catalog) as catalog:
+        [model] = catalog.models("demo").to_dict("records")
+    page = (first.report.parent / f"model-{model['name']}-v{model['version']}.html").read_text()
+    card = dict(re.findall(r"<tr><th>([a-z_0-9]+)</th><td>([^<]*)</td></tr>", page))
+    assert card["created_by"] == "demo" and card["stage"] == "candidate"
+    assert card["behaviors"] == ", ".join(model["behaviors"]) and card["feature_set_hash"] == model["feature_set_hash"]
+    assert int(card["features"]) > 100 and len(card["sha256"]) == 64

@@ -47,3 +47,13 @@ def test_report_is_self_contained(evaluation_and_agreement, tmp_path):
     for heading in ("Model card", "Held-out scores", "Per lab", "Per annotator", "Top features", "agreement"):
         assert heading in page
     assert "random frames (leaky)" in page and "overstates accuracy" in page
+
+
+def test_a_model_without_feature_importance_says_so_instead_of_an_empty_figure(evaluation_and_agreement):
+    import dataclasses
+
+    evaluation, agreement = evaluation_and_agreement
+    blank = evaluation.importance.assign(impurity=float("nan"), permutation=float("nan"))
+    page = render_report([dataclasses.replace(evaluation, importance=blank)], title="m", agreement=agreement)
+    assert len(re.findall(r'src="data:image/png', page)) == 4
+    assert "no feature importance: this estimator has no impurity importance" in page

@@ -173,16 +173,12 @@ def models_show(name: str, version: str = typer.Argument("latest"), output: Outp
     from rich.table import Table
 
     from etholake.console import command_console
+    from etholake.jobs.models import registered_card
     from etholake.lake import open_lake
     from etholake.models.card_summary import card_behaviors, card_overview
-    from etholake.models.registry import read_card
 
     with open_catalog() as catalog:
-        record = catalog.model(load_settings().user, name, version)
-        asset = catalog.asset(load_settings().user, record["asset_id"])
-    lake = open_lake()
-    card = read_card(lake.uri(asset.uri), lake.storage_options)
-    card.update({"version": record["version"], "stage": record["stage"], "asset_id": record["asset_id"]})
+        card = registered_card(open_lake(), catalog, load_settings().user, name, version)
     if output == OutputFormat.json:
         typer.echo(json.dumps(card, indent=1, default=str))
         return

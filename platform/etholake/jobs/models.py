@@ -93,6 +93,24 @@ def publish_model(
     return published.id, int(published.record.params["version"])
 
 
+def registered_card(lake: Lake, catalog: Catalog, actor: str | None, name: str, version: int | str) -> dict[str, Any]:
+    """The model card of a registered version with the catalog's ``version``, ``stage`` and ``asset_id``.
+
+    Parameters
+    ----------
+    lake, catalog, actor
+        Where the model is stored, where it is registered, who asks.
+    name, version
+        The model and its version (a number, ``"production"`` or ``"latest"``).
+    """
+    from etholake.models.registry import read_card
+
+    record = catalog.model(actor, name, version)
+    asset = catalog.asset(actor, record["asset_id"])
+    card = read_card(lake.uri(asset.uri), lake.storage_options)
+    return card | {"version": record["version"], "stage": record["stage"], "asset_id": record["asset_id"]}
+
+
 @lru_cache(maxsize=8)
 def _load(url: str, artifact_sha256: str, options: tuple):
     """Load and cache a model; its trees predict on one thread (sessions run in parallel on Dask instead)."""

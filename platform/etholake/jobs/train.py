@@ -23,7 +23,7 @@ from etholake.catalog import AssetRecord, SessionKey
 from etholake.errors import EtholakeError, OptionError
 from etholake.jobs.context import JobContext, open_dataset
 from etholake.jobs.features import resolve_spec, session_features
-from etholake.jobs.models import publish_model
+from etholake.jobs.models import publish_model, registered_card
 from etholake.lake import commit, stage_file, stage_json
 from etholake.names import validate_name
 from etholake.output_files import output_path
@@ -377,7 +377,7 @@ def train_from_lake(
             behaviors,
             Path(folder) / f"{name}-v{version}.html",
             title=f"{name} v{version}",
-            card={"name": name, "version": version, "metrics": metrics},
+            card=registered_card(lake, catalog, context.user, name, version),
         )
         about = {"model_name": name, "model_version": version}
         staged = [

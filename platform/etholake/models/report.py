@@ -63,10 +63,18 @@ def confusion_figure(evaluation: Evaluation) -> Figure:
     return figure
 
 
-def importance_figure(evaluation: Evaluation, top: int = 20) -> Figure:
-    """Top features by held-out permutation importance (impurity when no permutation was run)."""
+NO_IMPORTANCE = (
+    "no feature importance: this estimator has no impurity importance and no permutation was run "
+    "(--permutation-repeats N measures held-out permutation importance)"
+)
+
+
+def importance_figure(evaluation: Evaluation, top: int = 20) -> Figure | None:
+    """Top features by held-out permutation importance (impurity when no permutation was run); None without either."""
     table = evaluation.importance
-    column = "permutation" if table["permutation"].notna().any() else "impurity"
+    column = next((c for c in ("permutation", "impurity") if table[c].notna().any()), None)
+    if column is None:
+        return None
     table = table.sort_values(column, ascending=False).head(top)[::-1]
     figure = Figure(figsize=(5, 0.25 * len(table) + 1))
     axes = figure.subplots()
@@ -119,7 +127,7 @@ def _behavior_section(evaluation: Evaluation, fps: float | None, ethogram_sessio
     figures = [pr_curve_figure(evaluation), confusion_figure(evaluation), importance_figure(evaluation)]
     if evaluation.learning_curve is not None and not evaluation.learning_curve.empty:
         figures.append(learning_curve_figure(evaluation))
-    parts.append('<div class="figures">' + "".join(_png(f) for f in figures) + "</div>")
+    parts.append('<div class="figures">' + "".join(_png(f) for f in figures if f is not None) + "</div>")
     parts.append(_png(ethogram_figure(evaluation, ethogram_session, fps)))
     for title, table in (("Per lab", evaluation.lab_breakdown), ("Per annotator", evaluation.annotator_breakdown)):
         parts.append(f"<h3>{title}</h3>")
@@ -127,7 +135,11 @@ def _behavior_section(evaluation: Evaluation, fps: float | None, ethogram_sessio
             flagged = ", ".join(map(str, table.loc[table["flagged"], "group"]))
             parts.append(f'<p class="warning">well below the rest: {html.escape(flagged)}</p>')
         parts.append(_table(table, "only one group"))
-    parts += ["<h3>Top features</h3>", _table(evaluation.importance.head(20))]
+    parts.append("<h3>Top features</h3>")
+    if figures[2] is None:
+        parts.append(f"<p>{html.escape(NO_IMPORTANCE)}</p>")
+    else:
+        parts.append(_table(evaluation.importance.head(20)))
     return "\n".join(parts)
 
 
@@ -176,12 +188,12 @@ def render_report(
             key: card.get(key)
             for key in ("name", "version", "stage", "behaviors", "feature_set_hash", "created_by", "created_at")
         }
+        summary["estimator"] = card.get("estimator", {}).get("kind")
         summary["features"] = len(card.get("feature_names", []))
         summary["sha256"] = card.get("artifact", {}).get("sha256")
         summary["label_policy"] = card.get("training", {}).get("label_policy")
-        rows = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in summary.items()
-        )
+        shown = {k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in summary.items()}
+        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in shown.items())
         parts.append(f"<h2>Model card</h2><table>{rows}</table>")
     parts += [_behavior_section(evaluation, fps, ethogram_session) for evaluation in evaluations]
     parts += ["<h2>Inter-annotator agreement</h2>", _table(agreement, "no session has several annotators")]
