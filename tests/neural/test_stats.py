@@ -74,6 +74,19 @@ def test_modulation_finds_tuned_units_and_controls_false_positives(aligned_sessi
     assert result["permutation_p"].min() >= 1 / 1001
 
 
+def test_bouts_outside_the_recording_are_left_out_with_a_warning_naming_the_window(aligned_session):
+    session, clock_map, frames, bouts = aligned_session
+    neural = clock_map(frames["time"].to_numpy())
+    window = (float(bouts["start"].min()) + 1e-6, neural[-1] + 1.0)
+    with pytest.warns(NeuralInputWarning, match=rf"left out 1 bout\(s\) .* window {window[0]:.2f}-{window[1]:.2f} s"):
+        result = modulation_tests(session.units, bouts, session=window, n_shifts=20)
+    first = bouts.loc[bouts["start"].idxmin()]
+    assert (
+        result.loc[result["behavior"] == first["behavior"], "n_bouts"].iloc[0]
+        == (bouts["behavior"] == first["behavior"]).sum() - 1
+    )
+
+
 def test_bout_spike_table_counts_match_direct_count(aligned_session):
     session, _, _, bouts = aligned_session
     table = bout_spike_table(session.units, bouts)

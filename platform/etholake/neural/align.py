@@ -58,7 +58,7 @@ def align_bouts(bouts: pd.DataFrame, clock_map: ClockMap) -> pd.DataFrame:
     aligned["stop"] = clock_map(stop_time)
     aligned["extrapolated"] = clock_map.extrapolated(start_time) | clock_map.extrapolated(stop_time)
     if aligned["extrapolated"].any():
-        warn_fixup(f"{int(aligned['extrapolated'].sum())} bouts reach outside the sync pulses (extrapolated)")
+        warn_fixup(f"{int(aligned['extrapolated'].sum())} bout(s) reach outside the sync pulses (extrapolated)")
     return aligned
 
 

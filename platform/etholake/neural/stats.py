@@ -204,7 +204,10 @@ def modulation_tests(
 def _bouts_in_session(aligned_bouts: pd.DataFrame, session: tuple[float, float]) -> pd.DataFrame:
     inside = (aligned_bouts["start"] >= session[0]) & (aligned_bouts["stop"] <= session[1])
     if not inside.all():
-        warn_fixup(f"modulation tests: left out {int((~inside).sum())} bouts not inside the session window {session}")
+        warn_fixup(
+            f"modulation tests: left out {int((~inside).sum())} bout(s) not inside the recording window "
+            f"{session[0]:.2f}-{session[1]:.2f} s (neural clock)"
+        )
     bouts = aligned_bouts[inside & (aligned_bouts["stop"] > aligned_bouts["start"])]
     if bouts.empty:
         raise ValueError("no bouts inside the session window")
