@@ -217,3 +217,17 @@ def test_a_model_version_is_a_number_latest_or_production(lake_with_model):
             catalog.model("alice", "contact", "x")
         with pytest.raises(NotFoundError, match="no version 7 of model 'contact' visible to alice"):
             catalog.model("alice", "contact", 7)
+
+
+def test_a_model_of_a_private_lab_cannot_be_staged_or_seen_to_exist_by_an_outsider(lake_with_model):
+    from etholake.errors import AccessDeniedError, NotFoundError
+
+    context, _, _ = lake_with_model
+    with Catalog(context.catalog_url) as catalog:
+        catalog.add_user("mallory")
+        with pytest.raises(NotFoundError, match="no version 1 of model 'contact' visible to mallory"):
+            catalog.set_model_stage("mallory", "contact", 1, "archived")
+        catalog.add_member("alice", "labA", "victor", role="viewer")
+        with pytest.raises(AccessDeniedError, match="may not write to lab 'labA'"):
+            catalog.set_model_stage("victor", "contact", 1, "archived")
+        assert catalog.model("alice", "contact", 1)["stage"] == "production"

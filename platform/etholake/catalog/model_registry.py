@@ -175,9 +175,12 @@ class ModelRegistryMixin:
         """Move a model version to ``stage``; promoting archives the previous production version."""
         _require_stage(stage)
         with self.transaction() as db:
-            model = db.scalar(select(Model).where(Model.name == name, Model.version == _version_number(version)))
-            if model is None:
-                raise NotFoundError(f"no version {version} of model {name!r}")
+            found = db.execute(
+                self._model_query(db, actor).where(Model.name == name, Model.version == _version_number(version))
+            ).first()
+            if found is None:
+                raise NotFoundError(f"no version {version} of model {name!r} visible to {actor}")
+            model = found[0]
             access.require_write(db, actor, model.lab)
             now = datetime.now().astimezone()
             if stage == "production":
