@@ -231,3 +231,16 @@ def test_a_model_of_a_private_lab_cannot_be_staged_or_seen_to_exist_by_an_outsid
         with pytest.raises(AccessDeniedError, match="may not write to lab 'labA'"):
             catalog.set_model_stage("victor", "contact", 1, "archived")
         assert catalog.model("alice", "contact", 1)["stage"] == "production"
+
+
+def test_an_export_of_a_session_the_user_cannot_see_says_so(lake_with_model, tmp_path):
+    from etholake.errors import NotFoundError
+    from etholake.jobs.context import JobContext
+    from etholake.jobs.export import export_session_pose
+
+    context, _, _ = lake_with_model
+    outsider = JobContext(context.lake_url, context.catalog_url, "mallory")
+    with pytest.raises(NotFoundError, match="no session labA/m1/s0 visible to mallory"):
+        export_session_pose(outsider, KEYS[0], tmp_path / "pose.h5", "dlc")
+    with pytest.raises(NotFoundError, match="no session labA/m1/s9; register it first"):
+        export_session_pose(context, SessionKey("labA", "m1", "s9"), tmp_path / "pose.h5", "dlc")

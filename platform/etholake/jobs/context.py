@@ -68,9 +68,10 @@ def newest_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **para
 
 
 def require_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **params: Any) -> AssetRecord:
-    """Like :func:`newest_asset`, raising NotFoundError when there is none."""
+    """Like :func:`newest_asset`, raising NotFoundError when there is none (or no such session is visible)."""
     found = newest_asset(catalog, user, key, kind, **params)
     if found is None:
+        catalog.session(user, key)
         raise NotFoundError(f"session {key} has no {kind} asset" + (f" with {params}" if params else ""))
     return found
 
