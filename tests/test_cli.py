@@ -453,6 +453,7 @@ def test_query_assets_lists_ids_with_what_each_asset_is(workdir):
         assert str(result.exception) == message
 
 
+@pytest.mark.filterwarnings("ignore:Logger 'prefect.task_runs' attempted to send logs")
 def test_a_run_that_failed_with_an_etholake_error_is_not_reported_by_prefect(caplog):
     import logging
 
