@@ -37,12 +37,22 @@ def _table(frame: pd.DataFrame | None, empty: str = "none") -> str:
 
 
 def pr_curve_figure(evaluation: Evaluation) -> Figure:
-    """Pooled held-out precision-recall curve with the pooled operating point."""
+    """Pooled held-out precision-recall curve of the raw probabilities, with the pooled operating point.
+
+    The operating point is measured after each fold's smoothing, threshold and minimum bout, so it
+    need not lie on the curve.
+    """
     figure = Figure(figsize=(4.5, 4))
     axes = figure.subplots()
     curve = evaluation.pr_curve
-    axes.plot(curve["recall"], curve["precision"], lw=1.5)
-    axes.plot(evaluation.pooled["recall"], evaluation.pooled["precision"], "o", color="crimson", label="chosen")
+    axes.plot(curve["recall"], curve["precision"], lw=1.5, label="frame probability")
+    axes.plot(
+        evaluation.pooled["recall"],
+        evaluation.pooled["precision"],
+        "o",
+        color="crimson",
+        label="chosen, after post-processing",
+    )
     axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
     axes.set_title(f"{evaluation.behavior}: PR-AUC {evaluation.pooled['pr_auc']:.2f}")
     axes.legend(loc="lower left")
