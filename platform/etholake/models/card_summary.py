@@ -28,6 +28,7 @@ _METRICS = {
     "leaky_random_split_f1": "random_split_f1",
 }
 _POSTPROCESSING = ("threshold", "smooth", "min_bout", "merge_gap")
+NOT_RECORDED = "not recorded (trained outside etholake train)"
 
 
 def _listed(names: list[str], shown: int = 6) -> str:
@@ -61,17 +62,21 @@ def card_overview(card: dict) -> list[tuple[str, str]]:
     return [
         ("model", f"{card['name']} v{card['version']} ({card['stage']})"),
         ("asset", card["asset_id"]),
-        ("created", f"by {card['created_by']} at {card['created_at']}"),
+        ("created", f"by {card.get('created_by') or 'unknown'} at {card.get('created_at') or 'an unknown time'}"),
         ("estimator", f"{card['estimator']['kind']} ({params})" if params else card["estimator"]["kind"]),
         ("features", f"{len(card['feature_names'])} of feature set {card['feature_set_hash'][:12]}"),
         (
             "trained on",
             f"{training.get('n_sessions', len(sources))} session(s) of {len(subjects)} subject(s) in "
-            f"{_listed(labs)}; {training.get('n_rows', 0):,} frames",
+            f"{_listed(labs)}; {training.get('n_rows', 0):,} frames"
+            if sources
+            else NOT_RECORDED,
         ),
         (
             "labels",
-            f"policy {training.get('policy', '')}, annotators {_listed(training.get('annotators', []))}",
+            f"policy {training['policy']}, annotators {_listed(training.get('annotators', []))}"
+            if training.get("policy")
+            else NOT_RECORDED,
         ),
         ("evaluation", evaluated),
         ("libraries", ", ".join(f"{name} {version}" for name, version in card.get("library_versions", {}).items())),
