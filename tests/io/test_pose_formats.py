@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import h5py
@@ -35,6 +36,16 @@ def test_dlc_three_level_image_index_csv_and_h5(tmp_path):
         assert ds["frame"].values.tolist() == [3, 9, 12]
         assert ds.attrs["confidence_kind"] == "none"
         np.testing.assert_allclose(ds["position"].values[:, 0, 1, 1], frame[("DLC_scorer", "a2", "tail", "x")])
+
+
+def test_a_file_without_a_frame_rate_read_without_fps_warns_that_time_is_nan(tmp_path):
+    dlc_frame().to_csv(tmp_path / "videoDLC.csv")
+    with pytest.warns(UserWarning, match=r"videoDLC.csv: the file states no frame rate, so 'time' is NaN"):
+        ds = read_pose(tmp_path / "videoDLC.csv")
+    assert ds["time"].isnull().all() and ds["frame"].values.tolist() == list(range(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_pose(tmp_path / "videoDLC.csv", fps=30.0)["time"].values[1] == pytest.approx(1 / 30)
 
 
 @pytest.mark.parametrize("key", ["df_with_missing", "tracks", "predictions", "df", "poses"])

@@ -153,6 +153,13 @@ def read_pose(
             raise
         raise InputFileError(path, error.problem + _format_hint(path, format)) from error
     ds.attrs["source_format"] = name
+    timeless = ds.attrs.get("fps") is None and ds.sizes["time"] and ds["time"].isnull().all()
+    if timeless and "image_path" not in ds.coords:
+        warnings.warn(
+            f"{path}: the file states no frame rate, so 'time' is NaN (frame numbers are in 'frame'); "
+            "pass fps= to give times in seconds",
+            stacklevel=2,
+        )
     if individuals is not None:
         ds = _rename_individuals(ds, individuals)
     return ds
