@@ -72,6 +72,18 @@ def test_export_then_read_pose_gives_the_same_dataset(shared_data, tmp_path, sou
         np.testing.assert_array_equal(back["instance_score"].values, ds["instance_score"].values)
 
 
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_individuals_keep_their_order_when_it_is_not_alphabetical(shared_data, tmp_path, target):
+    source = "pose/dlc_multi_deepof_madlc.predictions.h5"
+    ds = read_source(shared_data, source).isel(individual=[1, 0])
+    assert list(ds["individual"].values) != sorted(ds["individual"].values)
+    name, format, options = TARGETS[target]
+    path = export_quietly(ds, tmp_path / name, format, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert_same_pose(read_pose(path, fps=SOURCES[source]), ds)
+
+
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_netcdf_round_trip_is_exact(shared_data, tmp_path, source):
     ds = read_source(shared_data, source)

@@ -15,7 +15,9 @@ must share timestamps, otherwise choose one with ``nwb_pose_estimation=``.
 Each object's individual is, in order of preference: the individual named in
 DLC2NWB series descriptions ("Keypoint snout from individual ind1."), the
 subject of its skeleton, the file's subject (single object only), or the
-object's name.
+object's name. Individuals keep the order the descriptions give when every
+object's ends in "(individual <i> of <n>)", as etholake writes them;
+otherwise they come in HDF5's order, by name.
 
 Timestamps are kept as they are (seconds). Files whose timestamps are just the
 frame numbers 0, 1, 2, ... (DLC2NWB without a video) are recognised: those
@@ -38,6 +40,7 @@ from etholake.errors import InputFileError
 from etholake.io._files import open_hdf5, require_readable_file, warn_fixup, wrap_errors
 from etholake.io._layout import build_pose
 
+_WRITTEN_ORDER = re.compile(r"\(individual (\d+) of (\d+)\)$")
 _DLC2NWB_DESCRIPTION = re.compile(r"^Keypoint (?P<keypoint>.+) from individual (?P<individual>.+)\.$")
 _UNITS = {"pixels": "px", "pixel": "px", "px": "px", "mm": "mm", "millimeters": "mm", "millimetres": "mm"}
 _PROBABILITY_TOOLS = ("deeplabcut", "lightningpose", "lightning pose", "lightning-pose")
@@ -129,7 +132,19 @@ def _pose_estimation_groups(handle: h5py.File) -> list[h5py.Group]:
             found.append(obj)
 
     handle.visititems(visit)
-    return found
+    return _in_written_order(found)
+
+
+def _in_written_order(groups: list[h5py.Group]) -> list[h5py.Group]:
+    """The groups in the order their descriptions give ("(individual 2 of 3)"), when all give one; else as listed."""
+    marks = []
+    for group in groups:
+        description = _text(group["description"][()]) if "description" in group else ""
+        mark = _WRITTEN_ORDER.search(description or "")
+        marks.append((int(mark.group(1)), int(mark.group(2))) if mark else None)
+    if None in marks or sorted(marks) != [(i, len(groups)) for i in range(1, len(groups) + 1)]:
+        return groups
+    return [group for _, group in sorted(zip(marks, groups, strict=True), key=lambda pair: pair[0])]
 
 
 def _select(path: Path, groups: list[h5py.Group], chosen: str | Sequence[str] | None) -> list[h5py.Group]:

@@ -7,7 +7,9 @@ Layout, following ndx-pose and ``movement``'s NWB export:
   edges from the ``skeleton_edges`` attribute or ``edges=``) and one
   ``PoseEstimation`` per individual, named ``PoseEstimation`` when the dataset
   has a single individual (movement's default) and
-  ``PoseEstimation_<individual>`` otherwise;
+  ``PoseEstimation_<individual>`` otherwise, each description ending in
+  "(individual <i> of <n>)": HDF5 lists groups by name, and readers use it to
+  keep the dataset's order of individuals;
 - each ``PoseEstimation`` holds one ``PoseEstimationSeries`` per keypoint
   (data (time, space) float32, NaN where missing; confidence when the dataset
   has any; described as DLC2NWB does, "Keypoint <k> from individual <i>.",
@@ -207,7 +209,8 @@ def export_nwb(
             PoseEstimation(
                 name="PoseEstimation" if len(individuals) == 1 else f"PoseEstimation_{individual}",
                 pose_estimation_series=series,
-                description=f"estimated positions of {', '.join(keypoints)} of {individual} by {source_software}",
+                description=f"estimated positions of {', '.join(keypoints)} of {individual} by {source_software}"
+                + (f" (individual {i + 1} of {len(individuals)})" if len(individuals) > 1 else ""),
                 source_video=source_video,
                 device=camera,
                 scorer=str(ds.attrs["scorer"]) if ds.attrs.get("scorer") else None,
