@@ -166,6 +166,7 @@ def test_annotation_exports(lake_with_model, tmp_path, format):
 def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake_with_model, tmp_path):
     from etholake.errors import NotFoundError
     from etholake.jobs.export import export_session_annotations
+    from etholake.jobs.nwb import export_session_to_nwb
 
     context, _, _ = lake_with_model
     with pytest.raises(NotFoundError, match=r"no machine annotations: run etholake infer --model MODEL first"):
@@ -173,6 +174,8 @@ def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake
     session_inference(context, KEYS[2], "contact")
     with pytest.raises(NotFoundError, match=r"by model 'social'; it has annotations by contact$"):
         export_session_annotations(context, KEYS[2], tmp_path / "a.csv", "simba", model="social")
+    with pytest.raises(NotFoundError, match=r"by model 'social'; it has annotations by contact$"):
+        export_session_to_nwb(context, KEYS[2], tmp_path / "s.nwb", model="social")
 
 
 def test_pose_export_round_trip(lake_with_model, tmp_path):

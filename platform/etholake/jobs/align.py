@@ -23,7 +23,7 @@ import xarray as xr
 
 from etholake.catalog import AssetRecord, SessionKey, UnitSummaryRows
 from etholake.errors import DuplicateAssetError, NotFoundError
-from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
 from etholake.lake import commit, stage_dataset, stage_json, stage_table
 from etholake.lake.formats import read_parquet
 
@@ -162,16 +162,7 @@ def session_alignment(
         units_asset = require_asset(catalog, context.user, key, "units")
         camera_pulses = _pulses(catalog, context.user, key, clock_is_camera=True)
         neural_pulses = _pulses(catalog, context.user, key, clock_is_camera=False)
-        bouts_candidates = [
-            a
-            for a in catalog.assets(context.user, kind="bouts", session=key)
-            if model_name is None or a.params.get("model_name") == model_name
-        ]
-        if not bouts_candidates:
-            raise NotFoundError(
-                f"session {key} has no machine bouts to align" + (f" from {model_name}" if model_name else "")
-            )
-        bouts_asset = bouts_candidates[0]
+        bouts_asset = require_bouts(catalog, context.user, key, model_name)
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         inputs = [bouts_asset, units_asset, camera_pulses, neural_pulses, *frame_assets[:1]]
         unique_key = "modulation:" + ":".join(a.id for a in inputs) + f":{n_shifts}"

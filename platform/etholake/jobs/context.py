@@ -76,6 +76,28 @@ def require_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **par
     return found
 
 
+def require_bouts(catalog: Catalog, user: str, key: SessionKey, model: str | None = None) -> AssetRecord:
+    """The session's newest machine bouts (of ``model`` when given).
+
+    Raises
+    ------
+    NotFoundError
+        When there are none: naming the models the session has bouts of, or saying to run inference.
+    """
+    every_model = catalog.assets(user, kind="bouts", session=key)
+    candidates = [a for a in every_model if model is None or a.params.get("model_name") == model]
+    if candidates:
+        return candidates[0]
+    catalog.session(user, key)
+    annotated_by = sorted({str(a.params.get("model_name")) for a in every_model})
+    if annotated_by:
+        raise NotFoundError(
+            f"session {key} has no machine annotations by model {model!r}; "
+            f"it has annotations by {', '.join(annotated_by)}"
+        )
+    raise NotFoundError(f"session {key} has no machine annotations: run etholake infer --model MODEL first")
+
+
 def open_dataset(context: JobContext, asset: AssetRecord):
     """Open a Zarr asset of the lake lazily."""
     from etholake.lake.formats import read_zarr

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from etholake.catalog import SessionKey
-from etholake.errors import EtholakeError, NotFoundError
-from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.errors import EtholakeError
+from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
 from etholake.lake.formats import read_parquet
 from etholake.output_files import output_path
 
@@ -44,17 +44,7 @@ def export_session_pose(context: JobContext, key: SessionKey, path: str | Path, 
 
 def _current_bouts(context: JobContext, key: SessionKey, model: str | None):
     with context.catalog() as catalog:
-        every_model = catalog.assets(context.user, kind="bouts", session=key)
-        candidates = [a for a in every_model if model is None or a.params.get("model_name") == model]
-        if not candidates:
-            annotated_by = sorted({str(a.params.get("model_name")) for a in every_model})
-            if annotated_by:
-                raise NotFoundError(
-                    f"session {key} has no machine annotations by model {model!r}; "
-                    f"it has annotations by {', '.join(annotated_by)}"
-                )
-            raise NotFoundError(f"session {key} has no machine annotations: run etholake infer --model MODEL first")
-        bouts_asset = candidates[0]
+        bouts_asset = require_bouts(catalog, context.user, key, model)
         annotations_id = next(p for p, role in bouts_asset.parents.items() if role == "annotations")
         annotations = catalog.asset(context.user, annotations_id)
         pose = require_asset(catalog, context.user, key, "pose")

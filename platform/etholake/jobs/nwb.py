@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from etholake.catalog import SessionKey
-from etholake.errors import NotFoundError
-from etholake.jobs.context import JobContext, open_dataset, require_asset
+from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
 from etholake.lake.formats import read_json, read_parquet
 
 
@@ -63,14 +62,7 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
     with context.catalog() as catalog:
         session = catalog.session(context.user, key)
         pose_asset = require_asset(catalog, context.user, key, "pose")
-        candidates = [
-            a
-            for a in catalog.assets(context.user, kind="bouts", session=key)
-            if model is None or a.params.get("model_name") == model
-        ]
-        if not candidates:
-            raise NotFoundError(f"session {key} has no machine annotations to export")
-        bouts_asset = candidates[0]
+        bouts_asset = require_bouts(catalog, context.user, key, model)
         annotations_asset = catalog.asset(
             context.user, next(p for p, role in bouts_asset.parents.items() if role == "annotations")
         )
