@@ -498,3 +498,13 @@ def test_schedule_lists_every_problem_of_its_options_before_serving(workdir, mon
     )
     result = runner.invoke(app, ["schedule", "--interval", "0"])
     assert str(result.exception) == "--interval must be a positive number of seconds, got 0"
+
+
+def test_a_catalog_that_init_never_set_up_says_to_run_init(workdir, catalog_url, monkeypatch):
+    monkeypatch.setenv("ETHOLAKE_CATALOG", catalog_url)
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "status"], capture_output=True, text=True, cwd=workdir
+    )
+    assert completed.returncode == 1
+    (line,) = completed.stderr.strip().splitlines()
+    assert line.startswith("error: the catalog ") and line.endswith("has no etholake tables: run `etholake init` first")

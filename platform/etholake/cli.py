@@ -91,9 +91,10 @@ def run() -> None:
 
     Warnings etholake raises print as one line each, once (:class:`WarningPrinter`).
     """
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from etholake.catalog.engine import database_problem
+    from etholake.catalog.engine import database_problem, missing_table, shown_url
+    from etholake.config import load_settings
     from etholake.errors import EtholakeError
     from etholake.flowrun import explained_prefect_start_failure
 
@@ -104,7 +105,12 @@ def run() -> None:
     except EtholakeError as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None
-    except OperationalError as error:
+    except (OperationalError, ProgrammingError) as error:
         problem = database_problem(error)
-        typer.secho(f"error: the catalog database cannot be used: {problem}", fg=typer.colors.RED, err=True)
+        message = (
+            f"the catalog {shown_url(load_settings().catalog_url)} has no etholake tables: run `etholake init` first"
+            if missing_table(error)
+            else f"the catalog database cannot be used: {problem}"
+        )
+        typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None

@@ -49,6 +49,14 @@ def database_problem(error: DBAPIError) -> str:
     return str(error.orig if error.orig is not None else error).strip().splitlines()[0]
 
 
+def missing_table(error: DBAPIError) -> bool:
+    """Whether ``error`` says a table does not exist (a database that ``etholake init`` never set up)."""
+    problem = database_problem(error)
+    return problem.startswith("no such table") or (
+        getattr(error.orig, "sqlstate", None) == "42P01"  # PostgreSQL's undefined_table
+    )
+
+
 def create_catalog_engine(url: str) -> Engine:
     """Create an engine for a catalog URL.
 
