@@ -9,7 +9,7 @@ from etholake.config import load_settings
 from etholake.fanout import fan_out
 from etholake.jobs.align import AlignOutcome, session_alignment
 from etholake.jobs.context import JobContext
-from etholake.jobs.selection import sessions_with_asset
+from etholake.jobs.selection import sessions_to_align
 
 
 @flow(name="etholake-align")
@@ -26,8 +26,7 @@ def align_flow(
     """Align the given sessions (default: every visible session with both units and machine bouts)."""
     context = JobContext.from_settings(load_settings(lake=lake, catalog=catalog, user=actor))
     if sessions is None:
-        with_bouts = set(sessions_with_asset(context, "bouts", lab=lab))
-        sessions = [key for key in sessions_with_asset(context, "units", lab=lab) if key in with_bouts]
+        sessions = sessions_to_align(context, lab=lab)
     calls = [(context, SessionKey(*key), model, n_shifts) for key in sessions]
     return fan_out(
         session_alignment,

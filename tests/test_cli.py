@@ -508,3 +508,20 @@ def test_a_catalog_that_init_never_set_up_says_to_run_init(workdir, catalog_url,
     assert completed.returncode == 1
     (line,) = completed.stderr.strip().splitlines()
     assert line.startswith("error: the catalog ") and line.endswith("has no etholake tables: run `etholake init` first")
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["features"], "no visible session has pose: nothing to compute (ingest a manifest first)"),
+        (["align", "--lab", "labA"], "no visible session of lab labA has both units and machine bouts"),
+    ],
+)
+def test_a_lake_with_nothing_to_do_says_so_without_starting_a_flow(workdir, monkeypatch, command, message):
+    import etholake.flowrun
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0
+    assert message in " ".join(result.output.split())

@@ -10,6 +10,7 @@ from etholake.catalog import SessionKey
 from etholake.console import command_console
 from etholake.errors import ConfigError, EtholakeError, NotFoundError, OptionError
 from etholake.jobs.context import JobContext, command_context
+from etholake.jobs.selection import sessions_to_align, sessions_with_asset
 from etholake.names import validate_name
 from etholake.tables import OutputFormat, print_frame
 
@@ -74,6 +75,10 @@ def _require_lab(context: JobContext, lab: str | None) -> None:
         raise NotFoundError(problem)
 
 
+def _of_lab(lab: str | None) -> str:
+    return f" of lab {lab}" if lab else ""
+
+
 def _flows():
     from etholake.flowrun import prepare_prefect
 
@@ -93,6 +98,9 @@ def features(
     context = command_context()
     _require_lab(context, lab)
     keys = _named_sessions(context, session, "pose")
+    if keys is None and not sessions_with_asset(context, "pose", lab=lab):
+        console.print(f"no visible session{_of_lab(lab)} has pose: nothing to compute (ingest a manifest first)")
+        return
     _flows()
     from etholake.flows.features import features_flow
 
@@ -139,6 +147,9 @@ def infer(
     _require_model(context, model, version)
     _require_lab(context, lab)
     keys = _named_sessions(context, session, "pose")
+    if keys is None and not sessions_with_asset(context, "pose", lab=lab):
+        console.print(f"no visible session{_of_lab(lab)} has pose: nothing to annotate (ingest a manifest first)")
+        return
     _flows()
     from etholake.flows.infer import infer_flow
 
@@ -271,15 +282,13 @@ def align(
     context = command_context()
     _require_lab(context, lab)
     keys = _named_sessions(context, session, "units", "bouts")
+    if keys is None and not sessions_to_align(context, lab=lab):
+        console.print(f"no visible session{_of_lab(lab)} has both units and machine bouts: nothing to align")
+        return
     _flows()
     from etholake.flows.align import align_flow
 
     outcomes = align_flow(model=model, sessions=keys, lab=lab, n_shifts=shifts, show_progress=progress)
-    if not outcomes:
-        console.print(
-            f"no visible session{f' of {lab}' if lab else ''} has both units and machine bouts: nothing to align"
-        )
-        return
     table = Table("session", "drift (ppm)", "pulses matched", "units", "modulated (q<0.05)", "status")
     for outcome in outcomes:
         status = "aligned" if outcome.computed else "up to date"
