@@ -32,7 +32,6 @@ class Inventory:
     assets: list[AssetRecord]
     models: pd.DataFrame
     behavior_summaries: pd.DataFrame
-    unit_regions: pd.DataFrame
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def session_keys(self) -> list[SessionKey]:
@@ -48,15 +47,6 @@ class Inventory:
         found = self.of_kind(kind, session)
         return found[0] if found else None
 
-    def regions(self, session: SessionKey) -> dict[str, str]:
-        """The catalog's brain region of each unit of ``session`` that has one, by unit id."""
-        rows = self.unit_regions[
-            (self.unit_regions["lab"] == session.lab)
-            & (self.unit_regions["subject"] == session.subject)
-            & (self.unit_regions["session"] == session.session)
-        ]
-        return dict(zip(rows["unit"].astype(str), rows["region"], strict=True))
-
     def asset_counts(self) -> pd.DataFrame:
         """Assets per kind and lab (columns: kind, one per lab, total)."""
         if not self.assets:
@@ -68,7 +58,7 @@ class Inventory:
 
 
 def collect_inventory(catalog: Catalog, user: str, lab: str | None = None) -> Inventory:
-    """Sessions, assets, models, behavior summaries and unit regions visible to ``user`` (of one lab when given).
+    """Sessions, assets, models and behavior summaries visible to ``user`` (of one lab when given).
 
     With a lab, models are those the lab owns or whose annotations its sessions hold, with their
     evaluations and model reports wherever they are kept.
@@ -93,16 +83,7 @@ def collect_inventory(catalog: Catalog, user: str, lab: str | None = None) -> In
             for a in catalog.assets(user, kind=kind)
             if a.lab != lab and (a.params.get("model_name"), str(a.params.get("model_version"))) in kept
         ]
-    regions = catalog.find_units(user, lab=lab)[["lab", "subject", "session", "unit", "region"]]
-    return Inventory(
-        user,
-        lab,
-        sessions,
-        assets,
-        models.reset_index(drop=True),
-        summaries.reset_index(drop=True),
-        regions.dropna(subset=["region"]).drop_duplicates(),
-    )
+    return Inventory(user, lab, sessions, assets, models.reset_index(drop=True), summaries.reset_index(drop=True))
 
 
 def read_table(context: JobContext, asset: AssetRecord) -> pd.DataFrame:

@@ -239,15 +239,24 @@ def _modulated_counts(tables: list[tuple[SessionKey, pd.DataFrame]]) -> pd.DataF
     return counts.reset_index().rename(columns={"modulated": f"modulated (q < {Q_LIMIT:g})"})
 
 
+def _unit_regions(context: JobContext, inventory: Inventory) -> dict[tuple[str, str], str]:
+    """The catalog's brain region of every visible unit that has one, by (session, unit)."""
+    with context.catalog() as catalog:
+        units = catalog.find_units(inventory.user, lab=inventory.lab).dropna(subset=["region"])
+    return {(f"{row.lab}/{row.subject}/{row.session}", str(row.unit)): row.region for row in units.itertuples()}
+
+
 def _neural_page(context: JobContext, inventory: Inventory) -> str:
     sections, tables = [], []
+    catalog_regions: dict[tuple[str, str], str] | None = None
     for key in inventory.session_keys():
         modulation_asset, peth_asset = inventory.newest("modulation", key), inventory.newest("peth", key)
         if modulation_asset is None:
             continue
         modulation = read_table(context, modulation_asset)
         if "region" not in modulation.columns:  # aligned before the table kept regions; the catalog has them
-            modulation["region"] = modulation["unit_id"].astype(str).map(inventory.regions(key))
+            catalog_regions = catalog_regions if catalog_regions is not None else _unit_regions(context, inventory)
+            modulation["region"] = [catalog_regions.get((str(key), str(unit))) for unit in modulation["unit_id"]]
         modulation = modulation.reindex(columns=MODULATION_COLUMNS)
         tables.append((key, modulation))
         peth_figure = None
