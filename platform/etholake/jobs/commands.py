@@ -98,7 +98,8 @@ def features(
     context = command_context()
     _require_lab(context, lab)
     keys = _named_sessions(context, session, "pose")
-    if keys is None and not sessions_with_asset(context, "pose", lab=lab):
+    keys = keys if keys is not None else sessions_with_asset(context, "pose", lab=lab)
+    if not keys:
         console.print(f"no visible session{_of_lab(lab)} has pose: nothing to compute (ingest a manifest first)")
         return
     _flows()
@@ -147,7 +148,8 @@ def infer(
     _require_model(context, model, version)
     _require_lab(context, lab)
     keys = _named_sessions(context, session, "pose")
-    if keys is None and not sessions_with_asset(context, "pose", lab=lab):
+    keys = keys if keys is not None else sessions_with_asset(context, "pose", lab=lab)
+    if not keys:
         console.print(f"no visible session{_of_lab(lab)} has pose: nothing to annotate (ingest a manifest first)")
         return
     _flows()
@@ -282,7 +284,8 @@ def align(
     context = command_context()
     _require_lab(context, lab)
     keys = _named_sessions(context, session, "units", "bouts")
-    if keys is None and not sessions_to_align(context, lab=lab):
+    keys = keys if keys is not None else sessions_to_align(context, lab=lab)
+    if not keys:
         console.print(f"no visible session{_of_lab(lab)} has both units and machine bouts: nothing to align")
         return
     _flows()
