@@ -507,7 +507,20 @@ def test_a_catalog_that_init_never_set_up_says_to_run_init(workdir, catalog_url,
     )
     assert completed.returncode == 1
     (line,) = completed.stderr.strip().splitlines()
-    assert line.startswith("error: the catalog ") and line.endswith("has no etholake tables: run `etholake init` first")
+    problem = "does not exist" if catalog_url.startswith("sqlite") else "has no etholake tables"
+    assert line.startswith("error: the catalog ") and line.endswith(f"{problem}: run `etholake init` first")
+
+
+def test_a_command_on_a_lake_that_does_not_exist_creates_nothing(workdir, monkeypatch):
+    lake = workdir / "typo"
+    monkeypatch.setenv("ETHOLAKE_LAKE", str(lake))
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert (
+        str(result.exception)
+        == f"the catalog sqlite:///{lake}/catalog.sqlite does not exist: run `etholake init` first"
+    )
+    assert not lake.exists()
 
 
 @pytest.mark.parametrize(

@@ -58,12 +58,13 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
     url
         SQLAlchemy URL: ``sqlite:///lake/catalog.sqlite`` or ``postgresql+psycopg://...``.
     migrate_schema
-        Bring the schema to the newest revision on open (default).
+        Bring the schema to the newest revision on open (default), creating a
+        SQLite catalog that does not exist. Without it, the catalog must exist.
     """
 
     def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
         self.url = url
-        self.engine: Engine = create_catalog_engine(url)
+        self.engine: Engine = create_catalog_engine(url, create=migrate_schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate_schema:
             migrate.upgrade(self.engine)

@@ -57,7 +57,7 @@ def missing_table(error: DBAPIError) -> bool:
     )
 
 
-def create_catalog_engine(url: str) -> Engine:
+def create_catalog_engine(url: str, *, create: bool = True) -> Engine:
     """Create an engine for a catalog URL.
 
     Parameters
@@ -65,6 +65,9 @@ def create_catalog_engine(url: str) -> Engine:
     url
         ``sqlite:///path/catalog.sqlite`` or ``postgresql+psycopg://user@host:port/db``
         (``postgresql://`` is read as psycopg 3).
+    create
+        Whether a SQLite file that does not exist may be created (with its folder).
+        Without it, a missing file is refused before anything is written.
 
     Returns
     -------
@@ -79,6 +82,8 @@ def create_catalog_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
+            if not create and not Path(parsed.database).is_file():
+                raise ConfigError(f"the catalog {shown_url(url)} does not exist: run `etholake init` first")
             problem = folder_problem(Path(parsed.database).parent)
             if problem:
                 raise ConfigError(f"catalog {shown_url(url)}: {problem}")
