@@ -34,6 +34,12 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+def pytest_configure(config):
+    from services import interrupt_on_sigterm
+
+    interrupt_on_sigterm()
+
+
 @pytest.fixture
 def shared_data():
     """The ``shared_file`` function, for tests that read real data."""

@@ -5,6 +5,9 @@
   or from the ``pgserver`` wheel, with its own data folder and a free port. As
   root, the server runs as an unprivileged user (PostgreSQL refuses root).
 * Dask: ``dask scheduler`` and ``dask worker`` processes.
+
+A SIGTERM to the test process (a CI timeout, ``kill``) stops it as Ctrl-C does,
+so these services are stopped instead of left running (:func:`interrupt_on_sigterm`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +25,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM raise KeyboardInterrupt in this process, so pytest tears its fixtures down as on Ctrl-C.
+
+    A forked child that inherited the handler is terminated by the signal as usual.
+    """
+    main_pid = os.getpid()
+
+    def interrupt(signum: int, _frame: object) -> None:
+        if os.getpid() != main_pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def free_port() -> int:
