@@ -293,6 +293,22 @@ def test_ingest_check_lists_the_problems_of_every_manifest_at_once(workdir):
     ]
 
 
+def test_ingest_check_lists_reference_schema_and_file_problems_together(workdir):
+    sessions = '[{"name": "s1", "subject": "m2", "fps": 30, "pose": {"path": "missing.csv"}}]'
+    (workdir / "a.json").write_text(
+        f'{{"manifest_version": 1, "lab": "labA", "subjects": [{{"name": "m1"}}], "sessions": {sessions}}}'
+    )
+    (workdir / "b.json").write_text('{"manifest_version": 1, "lab": "labB", "sessions": [], "colour": 1}')
+    failed = runner.invoke(app, ["ingest", "--check", "a.json", "b.json", "--no-progress"])
+    assert isinstance(failed.exception, ManifestError)
+    assert failed.exception.problems == [
+        f"{workdir / 'a.json'}: sessions[0] (s1): subject 'm2' is not listed under subjects",
+        f"{workdir / 'a.json'}: session m2/s1: file not found: {workdir / 'missing.csv'}",
+        f"{workdir / 'b.json'}: (top level): Additional properties are not allowed ('colour' was unexpected)",
+        f"{workdir / 'b.json'}: sessions: [] should be non-empty",
+    ]
+
+
 def test_warnings_etholake_raises_print_as_one_line_once_and_others_keep_their_origin(capsys, monkeypatch):
     from etholake.cli import PACKAGE_DIR, WarningPrinter
 

@@ -1,4 +1,4 @@
-"""Progress bars for long work (rich), quiet when output is not a terminal or when disabled."""
+"""Progress bars for long work (rich): live in a terminal, one final line per bar elsewhere, none when disabled."""
 
 from __future__ import annotations
 

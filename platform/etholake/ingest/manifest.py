@@ -157,6 +157,23 @@ def load_manifest(path: str | Path) -> Manifest:
     ManifestError
         Listing every schema violation, unknown subject and duplicate session.
     """
+    manifest, problems = read_manifest(path)
+    if problems:
+        raise ManifestError(manifest.source, problems)
+    return manifest
+
+
+def read_manifest(path: str | Path) -> tuple[Manifest, list[str]]:
+    """Read a manifest; return it with its unknown subjects and duplicate sessions, as problems.
+
+    The manifest is usable for checking its files even when it has such
+    problems, so they can be listed together with what the files' check finds.
+
+    Raises
+    ------
+    ManifestError
+        The file cannot be read or violates the manifest schema (listing every violation).
+    """
     path = Path(path).resolve()
     document = _read_document(path)
     validator = jsonschema.Draft202012Validator(json_schema("manifest.v1.json"))
@@ -188,9 +205,7 @@ def load_manifest(path: str | Path) -> Manifest:
                 calibration=_file(path.parent, raw.get("calibration"), ()),
             )
         )
-    if problems:
-        raise ManifestError(str(path), problems)
-    return Manifest(
+    manifest = Manifest(
         source=str(path),
         lab=document["lab"],
         license=document.get("license"),
@@ -198,3 +213,4 @@ def load_manifest(path: str | Path) -> Manifest:
         subjects=subjects,
         sessions=tuple(sessions),
     )
+    return manifest, problems

@@ -12,7 +12,7 @@ from typing import Any
 from etholake.catalog import SessionKey
 from etholake.config import Settings
 from etholake.errors import EtholakeError
-from etholake.ingest.manifest import FileEntry, Manifest, ManifestError, SessionEntry, load_manifest, session_files
+from etholake.ingest.manifest import FileEntry, Manifest, ManifestError, SessionEntry, read_manifest, session_files
 from etholake.ingest.staging import Staging, name_sources, stage_session, staging_folder
 from etholake.ingest.stamps import Stamp, entry_digest, file_stamp
 
@@ -224,6 +224,14 @@ def plan_manifest(
     return plans, problems
 
 
+def _read_or_error(path: str) -> tuple[Manifest | ManifestError, list[str]]:
+    """The manifest at ``path`` and its reference problems, or the error that stops it being read."""
+    try:
+        return read_manifest(path)
+    except ManifestError as error:
+        return error, []
+
+
 @contextmanager
 def checked_manifests(
     paths: Sequence[str],
@@ -257,15 +265,18 @@ def checked_manifests(
         Listing every problem of every manifest (each prefixed with its
         manifest's file when several have problems).
     """
-    manifests = [load_manifest(path) for path in paths]
+    read = [_read_or_error(path) for path in paths]
     with staging_folder(settings.staging_dir, settings.filesystem_options) as staging:
         checked, found = [], {}
-        for manifest in manifests:
-            left_out = unchanged(manifest, staging) if unchanged is not None else ()
-            plans, problems = plan_manifest(manifest, staging=staging, show_progress=show_progress, unchanged=left_out)
+        for manifest, problems in read:
+            if isinstance(manifest, ManifestError):
+                found[manifest.source] = manifest.problems
+                continue
+            left_out = unchanged(manifest, staging) if unchanged is not None and not problems else ()
+            plans, planned = plan_manifest(manifest, staging=staging, show_progress=show_progress, unchanged=left_out)
             checked.append((manifest, plans))
-            if problems:
-                found[manifest.source] = problems
+            if problems + planned:
+                found[manifest.source] = problems + planned
         if len(found) == 1:
             raise ManifestError(*next(iter(found.items())))
         if found:
