@@ -490,6 +490,22 @@ def test_a_run_that_failed_with_an_etholake_error_is_not_reported_by_prefect(cap
     ]
 
 
+def test_ingest_into_a_lab_the_user_may_not_write_to_is_refused_before_a_flow_starts(workdir, monkeypatch):
+    import etholake.flowrun
+
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    for lab in ("labA", "labB"):
+        session = '{"name": "s1", "subject": "m1", "fps": 30, "pose": {"path": "s1.csv"}}'
+        (workdir / f"{lab}.json").write_text(
+            f'{{"manifest_version": 1, "lab": "{lab}", "subjects": [{{"name": "m1"}}], "sessions": [{session}]}}'
+        )
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    monkeypatch.setenv("ETHOLAKE_USER", "bob")
+    result = runner.invoke(app, ["ingest", "labA.json", "labB.json"])
+    assert result.exit_code == 1
+    assert str(result.exception) == "user 'bob' may not write to lab 'labA': owner or member role needed"
+
+
 @pytest.mark.parametrize("command", [["features"], ["align"], ["reprocess"], ["infer", "--model", "m"]])
 def test_a_lab_not_in_the_catalog_is_refused_before_a_flow_starts(workdir, monkeypatch, command):
     import etholake.flowrun

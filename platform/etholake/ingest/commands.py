@@ -12,6 +12,7 @@ from rich.text import Text
 from etholake.console import command_console
 
 if TYPE_CHECKING:
+    from etholake.config import Settings
     from etholake.ingest.manifest import Manifest
     from etholake.ingest.preflight import SessionPlan
     from etholake.ingest.session import SessionOutcome
@@ -81,10 +82,12 @@ def ingest(
     if check:
         _check_only(manifest, progress)
         return
+    from etholake.config import load_settings
     from etholake.flowrun import prepare_prefect
     from etholake.lake import open_lake
 
     open_lake(lake).require_reachable()
+    _require_write_access(manifest, load_settings(lake=lake, catalog=catalog))
     prepare_prefect()
     from etholake.flows.ingest import ingest_flow
 
@@ -97,6 +100,38 @@ def ingest(
     console.print(f"{len(outcomes)} session(s): {created} asset(s) created, {len(failed)} failed")
     if failed:
         raise typer.Exit(code=1)
+
+
+def _require_write_access(manifests: list[Path], settings: Settings) -> None:
+    """Refuse, before Prefect starts, manifests of existing labs the user may not write to.
+
+    A lab not in the catalog yet is created at ingest with the user as its
+    owner; a manifest that cannot be read is left for the check to report.
+    """
+    from etholake.catalog import Catalog
+    from etholake.catalog.migrate import is_current
+    from etholake.errors import AccessDeniedError, NotFoundError
+    from etholake.ingest.manifest import ManifestError, read_manifest
+
+    if not is_current(settings.catalog_url):
+        return
+    labs = set()
+    for path in manifests:
+        try:
+            labs.add(read_manifest(path)[0].lab)
+        except ManifestError:
+            continue
+    refused = []
+    with Catalog(settings.catalog_url, migrate_schema=False) as catalog:
+        for lab in sorted(labs):
+            try:
+                catalog.require_write(settings.user, lab)
+            except NotFoundError:
+                continue
+            except AccessDeniedError as error:
+                refused.append(str(error))
+    if refused:
+        raise AccessDeniedError("; ".join(refused))
 
 
 def _check_only(manifests: list[Path], progress: bool) -> None:
