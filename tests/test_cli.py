@@ -556,6 +556,20 @@ def test_a_command_on_a_lake_that_does_not_exist_creates_nothing(workdir, monkey
 
 
 @pytest.mark.parametrize(
+    "command",
+    [["query", "sessions"], ["models", "list"], ["gc"], ["lineage", "0123"], ["report", "-o", "site"], ["features"]],
+)
+def test_commands_other_than_init_do_not_create_a_catalog(workdir, monkeypatch, command):
+    lake = workdir / "typo"
+    monkeypatch.setenv("ETHOLAKE_LAKE", str(lake))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert str(result.exception).endswith("catalog.sqlite does not exist: run `etholake init` first")
+    assert not (lake / "catalog.sqlite").exists()
+    assert not (workdir / "site").exists()
+
+
+@pytest.mark.parametrize(
     ("command", "message"),
     [
         (["features"], "no visible session has pose: nothing to compute (ingest a manifest first)"),

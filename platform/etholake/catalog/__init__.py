@@ -22,8 +22,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
 
 
 def open_catalog(url: str | None = None) -> Catalog:
-    """Open the catalog at ``url``, or the configured one (``ETHOLAKE_CATALOG``, else inside the lake)."""
+    """Open the catalog at ``url``, or the configured one (``ETHOLAKE_CATALOG``, else inside the lake).
+
+    An older catalog's schema is brought up to date; a SQLite catalog that does
+    not exist is refused (``etholake init`` creates it).
+    """
     from etholake.catalog.catalog import Catalog
     from etholake.config import load_settings
 
-    return Catalog(url or load_settings().catalog_url)
+    return Catalog(url or load_settings().catalog_url, create=False)

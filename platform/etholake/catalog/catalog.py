@@ -58,13 +58,16 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
     url
         SQLAlchemy URL: ``sqlite:///lake/catalog.sqlite`` or ``postgresql+psycopg://...``.
     migrate_schema
-        Bring the schema to the newest revision on open (default), creating a
-        SQLite catalog that does not exist. Without it, the catalog must exist.
+        Bring the schema to the newest revision on open (default).
+    create
+        Create a SQLite catalog that does not exist (default; only when the
+        schema is migrated). Otherwise a missing SQLite file is refused, with a
+        message to run ``etholake init``, and nothing is written.
     """
 
-    def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
+    def __init__(self, url: str, *, migrate_schema: bool = True, create: bool = True) -> None:
         self.url = url
-        self.engine: Engine = create_catalog_engine(url, create=migrate_schema)
+        self.engine: Engine = create_catalog_engine(url, create=create and migrate_schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate_schema:
             migrate.upgrade(self.engine)

@@ -128,7 +128,7 @@ def gc(
 
     settings = load_settings()
     lake = Lake(settings.lake, settings.storage_options)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog(settings.catalog_url, create=False) as catalog:
         orphans = find_orphans(lake, catalog, min_age_seconds=min_age)
     for orphan in orphans:
         console.print(f"{orphan.path}\t{_human_bytes(orphan.size_bytes)}")

@@ -309,9 +309,9 @@ def build_site(context: JobContext, out_dir: str | Path, *, lab: str | None = No
         ``out_dir / "index.html"``. Every page is self-contained (inline CSS, figures as ``data:`` URIs,
         relative links, no JavaScript), so the folder opens from disk or any static host.
     """
-    out = output_folder(out_dir)
     with context.catalog() as catalog:
         inventory = collect_inventory(catalog, context.user, lab)
+    out = output_folder(out_dir)
     colors = figures.behavior_colors(_behaviors(inventory))
     footer = (
         f"etholake {__version__} · generated {inventory.generated_at:%Y-%m-%d %H:%M UTC} for {inventory.user} · "
