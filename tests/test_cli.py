@@ -62,6 +62,19 @@ def test_info_fails_when_a_service_is_unreachable(workdir, monkeypatch):
     assert "unreachable" in result.output
 
 
+def test_info_on_a_lake_that_does_not_exist_says_so_and_creates_nothing(workdir, monkeypatch):
+    lake = workdir / "typo"
+    monkeypatch.setenv("ETHOLAKE_LAKE", str(lake))
+    import etholake.lake.commands
+
+    monkeypatch.setattr(etholake.lake.commands.console, "width", 400)
+    result = runner.invoke(app, ["info"])
+    assert result.exit_code == 1
+    assert f"{lake} does not exist (`etholake init` creates it)" in result.output
+    assert "catalog.sqlite does not exist: run `etholake init` first" in result.output
+    assert not lake.exists()
+
+
 def test_an_unreachable_catalog_database_is_one_line_and_its_password_is_never_shown(workdir, monkeypatch):
     from services import free_port
 

@@ -47,6 +47,12 @@ def init(
 
 
 def _check_lake(settings: Settings) -> str:
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, root = fsspec.core.url_to_fs(settings.lake, **settings.storage_options)
+    if isinstance(fs, LocalFileSystem) and not fs.exists(root):
+        raise ConfigError(f"{root} does not exist (`etholake init` creates it)")
     Lake(settings.lake, settings.storage_options).require_reachable()
     return "reachable"
 
