@@ -205,12 +205,11 @@ def read_manifest(path: str | Path) -> tuple[Manifest, list[str]]:
                 calibration=_file(path.parent, raw.get("calibration"), ()),
             )
         )
-    manifest = Manifest(
+    return Manifest(
         source=str(path),
         lab=document["lab"],
         license=document.get("license"),
         visibility=document.get("visibility", "private"),
         subjects=subjects,
         sessions=tuple(sessions),
-    )
-    return manifest, problems
+    ), problems
