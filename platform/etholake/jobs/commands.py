@@ -85,6 +85,18 @@ def _flows():
     prepare_prefect()
 
 
+def _sessions_with_pose(context: JobContext, texts: list[str], lab: str | None, work: str) -> list[SessionKey]:
+    """The ``--session`` sessions (checked), else every visible session of ``lab`` with pose.
+
+    When there is none, says so, naming the ``work`` there is nothing to do.
+    """
+    keys = _named_sessions(context, texts, "pose")
+    keys = keys if keys is not None else sessions_with_asset(context, "pose", lab=lab)
+    if not keys:
+        console.print(f"no visible session{_of_lab(lab)} has pose: nothing to {work} (ingest a manifest first)")
+    return keys
+
+
 def features(
     spec: str = typer.Option("default", help="Feature set: default, simba, jaaba, or a spec file."),
     lab: str | None = typer.Option(None, help="Only this lab's sessions."),
@@ -97,10 +109,8 @@ def features(
     resolve_spec(spec)
     context = command_context()
     _require_lab(context, lab)
-    keys = _named_sessions(context, session, "pose")
-    keys = keys if keys is not None else sessions_with_asset(context, "pose", lab=lab)
+    keys = _sessions_with_pose(context, session, lab, "compute")
     if not keys:
-        console.print(f"no visible session{_of_lab(lab)} has pose: nothing to compute (ingest a manifest first)")
         return
     _flows()
     from etholake.flows.features import features_flow
@@ -147,10 +157,8 @@ def infer(
     context = command_context()
     _require_model(context, model, version)
     _require_lab(context, lab)
-    keys = _named_sessions(context, session, "pose")
-    keys = keys if keys is not None else sessions_with_asset(context, "pose", lab=lab)
+    keys = _sessions_with_pose(context, session, lab, "annotate")
     if not keys:
-        console.print(f"no visible session{_of_lab(lab)} has pose: nothing to annotate (ingest a manifest first)")
         return
     _flows()
     from etholake.flows.infer import infer_flow
