@@ -96,8 +96,9 @@ def catalog(catalog_url):
 
 @pytest.fixture(params=["local", "s3"])
 def lake_url(request, tmp_path):
-    """A fresh lake root: a local folder, and a prefix in a bucket of the moto S3 server."""
+    """A fresh lake root: an empty local folder, and a prefix in a new bucket of the moto S3 server."""
     if request.param == "local":
+        (tmp_path / "lake").mkdir()
         yield str(tmp_path / "lake")
         return
     import s3fs

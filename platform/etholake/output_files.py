@@ -23,6 +23,20 @@ def folder_problem(folder: str | Path) -> str | None:
     return None
 
 
+def creatable_folder_problem(folder: str | Path) -> str | None:
+    """Why ``folder`` could not be created or written in, or None; nothing is created.
+
+    An existing folder must be writable; otherwise its nearest existing parent must be a writable folder.
+    """
+    folder = Path(folder)
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK):
+        return f"no permission to write in {existing}"
+    return None
+
+
 def output_folder(folder: str | Path) -> Path:
     """Return ``folder``, created with any missing parents.
 

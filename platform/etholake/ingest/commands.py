@@ -86,7 +86,7 @@ def ingest(
     from etholake.flowrun import prepare_prefect
     from etholake.lake import open_lake
 
-    open_lake(lake).require_reachable()
+    open_lake(lake).require_reachable(create=True)
     _require_write_access(manifest, load_settings(lake=lake, catalog=catalog))
     prepare_prefect()
     from etholake.flows.ingest import ingest_flow

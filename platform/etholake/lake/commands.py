@@ -35,7 +35,7 @@ def init(
 
     settings = load_settings(lake=lake)
     lake_store = Lake(settings.lake, settings.storage_options)
-    lake_store.require_reachable()
+    lake_store.require_reachable(create=True)
     with Catalog(settings.catalog_url) as catalog:
         catalog.add_user(settings.user)
         if lab:
@@ -47,12 +47,6 @@ def init(
 
 
 def _check_lake(settings: Settings) -> str:
-    import fsspec
-    from fsspec.implementations.local import LocalFileSystem
-
-    fs, root = fsspec.core.url_to_fs(settings.lake, **settings.storage_options)
-    if isinstance(fs, LocalFileSystem) and not fs.exists(root):
-        raise ConfigError(f"{root} does not exist (`etholake init` creates it)")
     Lake(settings.lake, settings.storage_options).require_reachable()
     return "reachable"
 

@@ -23,7 +23,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from etholake.errors import ConfigError
 from etholake.names import validate_name
-from etholake.output_files import folder_problem
+from etholake.output_files import creatable_folder_problem
 
 ASSET_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -55,7 +55,7 @@ class Lake:
             self.fs = LocalFileSystem(auto_mkdir=True)
         self.root = root.rstrip("/")
         self.protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
-        if isinstance(self.fs, LocalFileSystem) and (problem := folder_problem(self.root)):
+        if isinstance(self.fs, LocalFileSystem) and (problem := creatable_folder_problem(self.root)):
             raise ConfigError(f"lake {self.url}: {problem}")
 
     @property
@@ -143,19 +143,27 @@ class Lake:
         """Lake-relative folder of a model version."""
         return f"models/{validate_name(name, 'model')}/{validate_name(str(version), 'model version')}"
 
-    def require_reachable(self) -> None:
+    def require_reachable(self, *, create: bool = False) -> None:
         """Check that the lake answers: its folder, or its bucket, can be listed.
+
+        Parameters
+        ----------
+        create
+            Create a local lake's folder when it does not exist (a bucket is never created).
 
         Raises
         ------
         ConfigError
-            The bucket does not exist, or the store cannot be reached or read.
+            The folder or bucket does not exist, or the store cannot be reached or read.
         """
         top = self.root if self.is_local else self.root.split("/", 1)[0]
+        if create and self.is_local:
+            self.fs.makedirs(top, exist_ok=True)
         try:
             self.fs.ls(top)
         except FileNotFoundError:
-            raise ConfigError(f"lake {self.url}: {top} does not exist") from None
+            hint = " (`etholake init` creates it)" if self.is_local else ""
+            raise ConfigError(f"lake {self.url}: {top} does not exist{hint}") from None
         except Exception as error:
             detail = next(iter(str(error).strip().splitlines()), "")
             raise ConfigError(f"lake {self.url} cannot be reached: {type(error).__name__}: {detail}") from None
