@@ -62,3 +62,9 @@ def test_a_card_of_a_model_trained_outside_a_flow_says_what_is_not_recorded():
     overview = dict(card_overview(bare))
     assert overview["trained on"].startswith("not recorded") and overview["labels"].startswith("not recorded")
     assert overview["evaluation"] == "not evaluated" and overview["created"] == "by unknown at an unknown time"
+
+
+def test_the_label_policy_shows_as_the_training_set_records_it():
+    training = {key: value for key, value in CARD["training"].items() if key != "policy"}
+    overview = dict(card_overview({**CARD, "training": {**training, "label_policy": "annotator:a1"}}))
+    assert overview["labels"] == "policy annotator:a1, annotators a1, a2"

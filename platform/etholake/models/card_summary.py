@@ -51,6 +51,7 @@ def card_overview(card: dict) -> list[tuple[str, str]]:
         and the library versions.
     """
     training = card.get("training", {})
+    policy = training.get("label_policy") or training.get("policy")
     sources = training.get("sources", [])
     subjects = sorted({source["subject"] for source in sources})
     labs = sorted({source["lab"] for source in sources})
@@ -74,9 +75,7 @@ def card_overview(card: dict) -> list[tuple[str, str]]:
         ),
         (
             "labels",
-            f"policy {training['policy']}, annotators {_listed(training.get('annotators', []))}"
-            if training.get("policy")
-            else NOT_RECORDED,
+            f"policy {policy}, annotators {_listed(training.get('annotators', []))}" if policy else NOT_RECORDED,
         ),
         ("evaluation", evaluated),
         ("libraries", ", ".join(f"{name} {version}" for name, version in card.get("library_versions", {}).items())),
