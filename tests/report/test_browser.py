@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import struct
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +74,17 @@ def test_checker_reports_broken_images_and_console_errors(tmp_path):
     assert sorted(check.broken_images) == ["corrupt", "missing"]
     assert any("boom" in error for error in check.console_errors)
     assert not check.ok
+
+
+def test_browser_leaves_nothing_in_the_temp_folder(tmp_path, monkeypatch):
+    _require_browser()
+    page = tmp_path / "empty.html"
+    page.write_text("<!DOCTYPE html><html><body><p>empty</p></body></html>")
+    temp_folder = Path(tempfile.mkdtemp(prefix="etb-"))  # short: Chromium's socket paths have a length limit
+    monkeypatch.setenv("TMPDIR", str(temp_folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_folder))
+    try:
+        check_pages([page], tmp_path / "shots")
+        assert sorted(path.name for path in temp_folder.iterdir()) == []
+    finally:
+        shutil.rmtree(temp_folder)

@@ -188,12 +188,15 @@ def check_pages(
         raise EtholakeError(f"no browser found on PATH (looked for {', '.join(BROWSERS)})")
     out = output_folder(screenshot_dir)
     profile = tempfile.mkdtemp(prefix="etholake-browser-")
+    browser_temp = Path(profile, "tmp")
+    browser_temp.mkdir()
     try:
         process = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},900", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, "TMPDIR": str(browser_temp)},
         )
         try:
             devtools = _DevTools(_devtools_url(Path(profile), process, timeout), timeout)
