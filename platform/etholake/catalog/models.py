@@ -153,8 +153,9 @@ class Asset(Base):
 
     ``uri`` is relative to the lake root when ``in_lake`` is true (so a lake can
     move), or an absolute URL for files referenced in place. ``unique_key``, when
-    set, names what the asset is the result of (``bouts:<features>:<model>:<version>``),
-    so two concurrent runs cannot both record the same result.
+    set, names what the asset is the result of (``bouts:<features>:<model>:<version>``,
+    ``ingest:<hash of session, identity, recipe and previous version>``), so two
+    concurrent runs cannot both record the same result.
     """
 
     __tablename__ = "assets"

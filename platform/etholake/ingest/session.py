@@ -4,7 +4,10 @@ Everything is read and checked before the first asset is written, and the
 session's new assets are recorded in one catalog transaction, so a file that
 fails, or a write that fails, leaves the session as it was. Re-ingesting an
 unchanged file (same sha256) creates nothing; a changed file creates a new
-asset version whose parent is the previous one.
+asset version whose parent is the previous one. Two runs that ingest the same
+session at once record each new asset once: each asset claims a key made of
+its session, identity, recipe and the version it follows, and the run that
+commits second finds the other run's assets and reuses them.
 
 The ingest flow leaves out a session whose manifest entry and file stamps
 (size and modification time, or a remote file's ETag) are those recorded at
@@ -28,7 +31,7 @@ from typing import Any
 import xarray as xr
 
 from etholake.catalog import BehaviorSummaryRows, Catalog, SessionKey
-from etholake.errors import EtholakeError, IntegrityError
+from etholake.errors import DuplicateAssetError, EtholakeError, IntegrityError
 from etholake.inference.summary import labels_summary
 from etholake.ingest.labels import read_label_entry, session_frames
 from etholake.ingest.manifest import session_files
@@ -38,6 +41,7 @@ from etholake.io import start_sha256
 from etholake.lake import Lake, StagedAsset, commit, discard, stage_dataset, stage_file
 
 PREVIOUS_VERSION = "previous_version"
+PUBLISH_ATTEMPTS = 3
 FileDigests = dict[str, Future[str]]
 
 
@@ -248,7 +252,8 @@ def _stage_pending(
         outcome.reused |= {role: id_ for id_, role in versions[0].parents.items() if role == "video_file"}
         return []
     staged = []
-    parents = {versions[0].id: PREVIOUS_VERSION} if versions else {}
+    previous = versions[0].id if versions else None
+    parents = {previous: PREVIOUS_VERSION} if previous else {}
     if item.kind == "video":
         if item.params["store"] == "copy":
             copied = stage_file(
@@ -274,8 +279,15 @@ def _stage_pending(
         parents=parents,
         params=item.params,
         source_sha256=item.source_sha256,
+        unique_key=_ingest_key(key, item, previous),
     )
     return [*staged, (item.label, dataset)]
+
+
+def _ingest_key(key: SessionKey, item: _Pending, previous: str | None) -> str:
+    """The unique key an ingested asset claims: its session, kind, identity and recipe, and the version it follows."""
+    claim = json.dumps([*key, item.kind, item.params["identity"], item.params["recipe"], previous])
+    return "ingest:" + hashlib.sha256(claim.encode()).hexdigest()
 
 
 def _label_summaries(pending: list[_Pending], staged: list[tuple[str, StagedAsset]]) -> list[BehaviorSummaryRows]:
@@ -296,8 +308,21 @@ def _publish_pending(
 
     A failure while writing removes what this session staged; a refused commit
     removes it too (:func:`etholake.lake.commit`), so the session's assets
-    change together or not at all.
+    change together or not at all. When another run recorded one of the same
+    assets first, the session is looked at again and reuses what that run made.
     """
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            _publish_attempt(lake, catalog, actor, key, pending, outcome)
+            return
+        except DuplicateAssetError:
+            if attempt == PUBLISH_ATTEMPTS:
+                raise
+
+
+def _publish_attempt(
+    lake: Lake, catalog: Catalog, actor: str, key: SessionKey, pending: list[_Pending], outcome: SessionOutcome
+) -> None:
     staged: list[tuple[str, StagedAsset]] = []
     try:
         for item in pending:
@@ -355,7 +380,7 @@ def ingest_session(
             return outcome
         try:
             _publish_pending(lake, catalog, user, key, pending, outcome)
-        except IntegrityError as error:
+        except (IntegrityError, DuplicateAssetError) as error:
             outcome.error = name_sources(str(error), session_files(plan.entry))
             return outcome
         if qc:
