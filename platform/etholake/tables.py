@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 from rich.table import Table
 
@@ -34,6 +36,21 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _json_value(value: object) -> object:
+    """A value json cannot encode by itself: numpy scalars as Python ones, dates as ISO 8601 text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _json_records(frame: pd.DataFrame) -> str:
+    """``frame`` as a JSON list of row objects: floats at full precision, missing values as null, text unescaped."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return json.dumps(rows, indent=1, ensure_ascii=False, default=_json_value)
+
+
 def print_frame(
     frame: pd.DataFrame, output: OutputFormat, *, title: str | None = None, shared: tuple[str, ...] = ()
 ) -> None:
@@ -55,7 +72,7 @@ def print_frame(
         frame.to_csv(sys.stdout, index=False)
         return
     if output == OutputFormat.json:
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
+        sys.stdout.write(_json_records(frame) + "\n")
         return
     folded = [c for c in shared if c in frame.columns and len(frame) and frame[c].nunique(dropna=False) == 1]
     shown = frame.drop(columns=folded)
