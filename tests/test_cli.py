@@ -599,3 +599,36 @@ def test_a_lake_with_nothing_to_do_says_so_without_starting_a_flow(workdir, monk
     result = runner.invoke(app, command)
     assert result.exit_code == 0
     assert message in " ".join(result.output.split())
+
+
+def test_status_and_reprocess_say_when_no_model_is_in_production(workdir, monkeypatch):
+    from pipeline_helpers import add_sessions
+
+    import etholake.flowrun
+    from etholake.jobs.context import JobContext
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    context = JobContext.from_settings()
+    with context.catalog() as catalog:
+        add_sessions(context.lake(), catalog, "alice", "labA", ["s1"])
+    hint = "no model is in production: nothing can be stale (`etholake models promote NAME VERSION`)"
+    for command in (["status"], ["reprocess"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert hint in " ".join(result.output.split())
+
+
+def test_reprocess_with_nothing_stale_starts_no_flow(workdir, monkeypatch):
+    import etholake.flowrun
+    import etholake.jobs.status
+    from etholake.catalog import SessionKey
+    from etholake.jobs.status import SessionState
+
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
+    current = SessionState(SessionKey("labA", "m1", "s1"), "social", 2, 2, True, "")
+    monkeypatch.setattr(etholake.jobs.status, "session_states", lambda *arguments, **options: [current])
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, ["reprocess"])
+    assert result.exit_code == 0, result.output
+    assert "0 stale session(s) annotated, 1 already current" in result.output

@@ -178,10 +178,23 @@ def status(
     """Per session and production model: current or stale, and why."""
     from etholake.jobs.status import session_states, status_table
 
-    frame = status_table(session_states(JobContext.from_settings(), lab=lab, model=model))
+    context = JobContext.from_settings()
+    states = session_states(context, lab=lab, model=model)
+    frame = status_table(states)
     if stale_only:
         frame = frame[frame["state"] == "stale"]
     print_frame(frame, output, title="status")
+    if not states and output == OutputFormat.table:
+        console.print(_no_states_reason(context, lab))
+
+
+def _no_states_reason(context: JobContext, lab: str | None) -> str:
+    """Why status has no row: no production model, or no session with pose."""
+    with context.catalog() as catalog:
+        production = catalog.models(context.user, stage="production")
+    if production.empty:
+        return "no model is in production: nothing can be stale (`etholake models promote NAME VERSION`)"
+    return f"no visible session{_of_lab(lab)} has pose (ingest a manifest first)"
 
 
 def reprocess(
@@ -194,6 +207,15 @@ def reprocess(
     if model is not None:
         _require_model(context, model, "production")
     _require_lab(context, lab)
+    from etholake.jobs.status import session_states
+
+    states = session_states(context, lab=lab, model=model)
+    if not states:
+        console.print(_no_states_reason(context, lab))
+        return
+    if all(state.current for state in states):
+        console.print(f"0 stale session(s) annotated, {len(states)} already current")
+        return
     _flows()
     from etholake.flows.reprocess import reprocess_flow
 
