@@ -219,6 +219,31 @@ def test_a_unit_region_or_behavior_nobody_recorded_is_an_error_listing_the_visib
         two_labs.find_units("bob", region="VMHvl")
 
 
+def test_a_behavior_nobody_scored_is_an_error_listing_the_visible_ones(two_labs):
+    import pandas as pd
+
+    from etholake.catalog import BehaviorSummaryRows
+
+    rows = pd.DataFrame(
+        {
+            "behavior": ["aggression", "freezing"],
+            "bout_count": [3, 0],
+            "total_duration_s": [4.5, 0.0],
+            "percent_of_session": [1.0, 0.0],
+            "session_duration_s": [450.0, 450.0],
+        }
+    )
+    two_labs.replace_behavior_summaries("alice", BehaviorSummaryRows("a" * 32, rows, "human", "ada:S1"))
+    assert two_labs.find_sessions("alice", behavior="aggression", source="human")["session"].tolist() == ["private1"]
+    assert two_labs.find_sessions("alice", behavior="freezing", source="human").empty
+    with pytest.raises(OptionError, match=r"no label set you can see has behavior 'attack'; .*: aggression, freezing$"):
+        two_labs.find_sessions("alice", behavior="attack", source="human")
+    with pytest.raises(OptionError, match=r"no model annotation you can see has behavior 'aggression'; .*: none$"):
+        two_labs.find_sessions("alice", behavior="aggression")
+    with pytest.raises(OptionError, match=r"the behaviors there are: none$"):
+        two_labs.find_sessions("eve", behavior="aggression", source="human")
+
+
 def test_assets_are_listed_newest_first_and_filtered(catalog):
     catalog.create_lab("alice", "labA")
     catalog.register_subject("alice", "labA", "m1")

@@ -19,6 +19,7 @@ from etholake.errors import EtholakeError, OptionError
 
 SUBJECT_FILTERS = ("species", "sex", "genotype", "strain")
 BEHAVIOR_SOURCES = ("model", "human")
+BEHAVIOR_HOLDERS = {"model": "model annotation", "human": "label set"}
 
 
 def _newest_summaries(source: str):
@@ -85,6 +86,12 @@ class QueriesMixin:
             and with ``behavior``: bout_count, total_duration_s, model_name, model_version
             (with ``source="human"``: bout_count, total_duration_s, label_set, named
             ``annotator:label_set``; a session has one row per label set that found the behavior).
+
+        Raises
+        ------
+        OptionError
+            If no visible annotation (or label set, with ``source="human"``) holds
+            ``behavior``: the message lists the behaviors there are.
         """
         unknown = set(subject_filters) - set(SUBJECT_FILTERS)
         if unknown:
@@ -136,7 +143,12 @@ class QueriesMixin:
                 if min_time_s is not None:
                     query = query.where(summary.c.total_duration_s >= min_time_s)
             result = db.execute(query.order_by(Lab.name, Subject.name, Session.name))
-            return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+            frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+            if frame.empty:
+                holder = BEHAVIOR_HOLDERS[source]
+                condition = BehaviorSummary.source == source
+                _require_known(db, actor, holder, "behavior", behavior, BehaviorSummary.behavior, condition)
+            return frame
 
     def find_units(
         self,
@@ -198,24 +210,28 @@ class QueriesMixin:
                     ("behavior", behavior, UnitSummary.behavior),
                     ("region", region, UnitSummary.region),
                 ):
-                    _require_known(db, actor, name, value, column)
+                    _require_known(db, actor, "unit", name, value, column)
             return frame
 
 
-def _require_known(db, actor: str | None, name: str, value: str | None, column) -> None:
-    """Refuse a filter value that no visible unit summary holds, listing the values there are."""
+def _require_known(db, actor: str | None, holder: str, name: str, value: str | None, column, *conditions) -> None:
+    """Refuse a filter value that no visible summary holds, listing the values there are.
+
+    ``column`` is a column of a summary table (unit or behavior summaries);
+    ``holder`` names its rows in the message; ``conditions`` narrow the rows.
+    """
     if value is None:
         return
     values = (
         select(column)
         .distinct()
-        .join(Session, Session.id == UnitSummary.session_id)
-        .where(access.visible_sessions(db, actor))
+        .join(Session, Session.id == column.class_.session_id)
+        .where(access.visible_sessions(db, actor), *conditions)
     )
     known = sorted(str(v) for v in db.execute(values).scalars() if v)
     if value not in known:
         raise OptionError(
-            f"no unit you can see has {name} {value!r}; the {name}s there are: {', '.join(known) or 'none'}"
+            f"no {holder} you can see has {name} {value!r}; the {name}s there are: {', '.join(known) or 'none'}"
         )
 
 
