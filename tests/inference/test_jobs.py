@@ -171,6 +171,8 @@ def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake
     context, _, _ = lake_with_model
     with pytest.raises(NotFoundError, match=r"no machine annotations: run etholake infer --model MODEL first"):
         export_session_annotations(context, KEYS[2], tmp_path / "a.csv", "simba")
+    with pytest.raises(NotFoundError, match=r"no machine annotations: run etholake infer --model MODEL first"):
+        export_session_to_nwb(context, KEYS[2], tmp_path / "s.nwb", model="contact")
     session_inference(context, KEYS[2], "contact")
     with pytest.raises(NotFoundError, match=r"by model 'social'; it has annotations by contact$"):
         export_session_annotations(context, KEYS[2], tmp_path / "a.csv", "simba", model="social")
@@ -207,6 +209,27 @@ def test_nwb_pose_export_takes_the_session_start_and_subject_from_the_catalog(la
         assert nwbfile.session_start_time == start
         assert nwbfile.session_description == "resident-intruder"
         assert nwbfile.subject.subject_id == KEYS[0].subject
+
+
+def test_an_nwb_export_of_a_session_without_annotations_holds_its_pose(lake_with_model, tmp_path):
+    from pynwb import NWBHDF5IO
+
+    from etholake.jobs.nwb import export_session_to_nwb
+
+    context, _, _ = lake_with_model
+    with pytest.warns(
+        UserWarning, match=r"session labA/m1/s2 has no machine annotations: the NWB file holds its pose only"
+    ):
+        written = export_session_to_nwb(context, KEYS[2], tmp_path / "s2.nwb")
+    with NWBHDF5IO(str(written), "r") as io:
+        nwbfile = io.read()
+        behavior = nwbfile.processing["behavior"]
+        assert "PoseEstimation_resident" in behavior.data_interfaces
+        assert "behavior_probabilities" not in behavior.data_interfaces
+        assert not [name for name in nwbfile.intervals if name.startswith("bouts_")]
+        series = behavior["PoseEstimation_resident"].pose_estimation_series
+        first = series[sorted(series)[0]]
+        assert first.data.shape == (synthetic_pose(seed=2).sizes["time"], 2)
 
 
 def test_a_model_version_is_a_number_latest_or_production(lake_with_model):

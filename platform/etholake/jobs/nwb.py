@@ -3,7 +3,8 @@
 Times come from the session's recorded camera frame times when present (so
 dropped frames are placed right), mapped through the fitted clock map when the
 session has one. A session without neural data is written on the video clock
-(an identity map, named so in the file's notes).
+(an identity map, named so in the file's notes). A session without machine
+annotations is written with its pose and units alone, with a warning.
 """
 
 from __future__ import annotations
@@ -53,7 +54,32 @@ def nwb_metadata(session: dict, key: SessionKey) -> tuple[dict, dict]:
 
 
 def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path, model: str | None = None) -> Path:
-    """Write a session's pose, newest machine annotations and units to ``path`` (NWB, DANDI conventions)."""
+    """Write a session's pose, newest machine annotations and units to ``path`` (NWB, DANDI conventions).
+
+    Parameters
+    ----------
+    context
+        Lake, catalog and user.
+    key
+        The session.
+    path
+        The ``.nwb`` file to write (its folder is created if missing).
+    model
+        Export this model's newest annotations. Without it the newest annotations
+        of any model are exported, and a session that has none is written without
+        behavior (warned).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    NotFoundError
+        If the session has no pose, or ``model`` is given and the session has no
+        annotations by it.
+    """
     from etholake.neural import ClockMap, export_session_nwb
     from etholake.neural.datasets import units_from_dataset
 
@@ -62,20 +88,32 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
     with context.catalog() as catalog:
         session = catalog.session(context.user, key)
         pose_asset = require_asset(catalog, context.user, key, "pose")
-        bouts_asset = require_bouts(catalog, context.user, key, model)
-        annotations_asset = catalog.asset(
-            context.user, next(p for p, role in bouts_asset.parents.items() if role == "annotations")
+        annotated = model is not None or bool(catalog.assets(context.user, kind="bouts", session=key))
+        bouts_asset = require_bouts(catalog, context.user, key, model) if annotated else None
+        annotations_asset = (
+            catalog.asset(context.user, next(p for p, role in bouts_asset.parents.items() if role == "annotations"))
+            if bouts_asset
+            else None
         )
         clock_assets = catalog.assets(context.user, kind="clock_map", session=key)
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         units_assets = catalog.assets(context.user, kind="units", session=key)
     pose = open_dataset(context, pose_asset).load()
-    annotations = open_dataset(context, annotations_asset).load()
-    bouts = read_parquet(lake.fs, lake.path(bouts_asset.uri))
+    annotations, bouts = None, None
+    if annotations_asset is None:
+        warnings.warn(
+            f"session {key} has no machine annotations: the NWB file holds its pose"
+            f"{' and units' if units_assets else ''} only (etholake infer --model MODEL adds behavior)",
+            stacklevel=2,
+        )
+    else:
+        annotations = open_dataset(context, annotations_asset).load()
+        bouts = read_parquet(lake.fs, lake.path(bouts_asset.uri))
     fps = float(session["fps"] or pose.attrs.get("fps") or 30.0)
     if frame_assets:
         frame_times = open_dataset(context, frame_assets[0])["times"].values
         pose = pose.assign_coords(time=frame_times[pose["frame"].values])
+    if frame_assets and annotations is not None:
         annotations = annotations.assign_coords(time=frame_times[annotations["frame"].values])
         bouts = bouts.assign(
             start_time=frame_times[bouts["start_frame"].to_numpy()],
@@ -94,11 +132,13 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
             source_clock="video",
             target_clock="video",
         )
-    probabilities = annotations["probability"]
-    probabilities.attrs = {
-        "model_name": annotations.attrs.get("model_name"),
-        "model_version": annotations.attrs.get("model_version"),
-    }
+    probabilities = None
+    if annotations is not None:
+        probabilities = annotations["probability"]
+        probabilities.attrs = {
+            "model_name": annotations.attrs.get("model_name"),
+            "model_version": annotations.attrs.get("model_version"),
+        }
     units = None
     if units_assets:
         units = replace(units_from_dataset(open_dataset(context, units_assets[0]).load()), clock=clock.target_clock)

@@ -64,8 +64,8 @@ def export_session_nwb(
     path: str | Path,
     *,
     pose: xr.Dataset,
-    probabilities: xr.DataArray,
-    bouts: pd.DataFrame,
+    probabilities: xr.DataArray | None,
+    bouts: pd.DataFrame | None,
     clock_map: ClockMap,
     session_meta: dict,
     subject_meta: dict,
@@ -81,11 +81,12 @@ def export_session_nwb(
         Canonical pose dataset (``time`` on the video clock).
     probabilities
         (time, behavior) float32 with attrs ``model_name`` and ``model_version``; ``time``
-        on the video clock.
+        on the video clock. None: the file holds no behavior (nor bouts).
     bouts
         Columns behavior, start_frame, stop_frame, start_time, stop_time (video clock),
         duration, mean_probability, max_probability; optional ``score`` (defaults to
         ``mean_probability``) and ``annotator`` (defaults to ``model:<model_name>``).
+        Needed with ``probabilities``.
     clock_map
         Video-to-neural clock map; every timestamp written is ``clock_map(video time)``.
     session_meta
@@ -109,7 +110,10 @@ def export_session_nwb(
     from pynwb.file import Subject
 
     validate_pose(pose)
-    behaviors = [validate_name(str(b), "behavior") for b in probabilities["behavior"].to_numpy()]
+    if probabilities is not None and bouts is None:
+        raise SchemaError("probabilities were given without their bouts")
+    behaviors = [] if probabilities is None else [str(b) for b in probabilities["behavior"].to_numpy()]
+    behaviors = [validate_name(behavior, "behavior") for behavior in behaviors]
     session = {k: v for k, v in session_meta.items() if k in SESSION_FIELDS}
     if "session_description" not in session or "session_start_time" not in session:
         raise SchemaError("session_meta needs session_description and session_start_time")
@@ -129,10 +133,11 @@ def export_session_nwb(
     )
     for interface in _pose_estimations(pose, clock_map, nwbfile.subject):
         behavior_module.add(interface)
-    behavior_module.add(_probability_series(probabilities, behaviors, clock_map, BehavioralTimeSeries))
-    scored = set(bouts["behavior"].astype(str))
-    for behavior in [b for b in behaviors if b in scored]:
-        nwbfile.add_time_intervals(_bout_table(bouts, behavior, probabilities.attrs, clock_map, TimeIntervals))
+    if probabilities is not None:
+        behavior_module.add(_probability_series(probabilities, behaviors, clock_map, BehavioralTimeSeries))
+        scored = set(bouts["behavior"].astype(str))
+        for behavior in [b for b in behaviors if b in scored]:
+            nwbfile.add_time_intervals(_bout_table(bouts, behavior, probabilities.attrs, clock_map, TimeIntervals))
     if units is not None:
         _add_units(nwbfile, units)
     path = output_path(path)
