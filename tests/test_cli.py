@@ -632,3 +632,20 @@ def test_reprocess_with_nothing_stale_starts_no_flow(workdir, monkeypatch):
     result = runner.invoke(app, ["reprocess"])
     assert result.exit_code == 0, result.output
     assert "0 stale session(s) annotated, 1 already current" in result.output
+
+
+def test_an_owner_shares_a_lab_from_the_command_line(workdir, monkeypatch):
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, ["labs", "add-member", "labA", "bob", "--role", "viewer"])
+    assert result.exit_code == 0 and result.output == "bob is now a viewer of lab labA\n"
+    members = runner.invoke(app, ["labs", "members", "labA", "--format", "csv"]).output
+    assert members == "user,role\nalice,owner\nbob,viewer\n"
+    monkeypatch.setenv("ETHOLAKE_USER", "bob")
+    assert runner.invoke(app, ["labs", "list", "--format", "csv"]).output == "lab,role\nlabA,viewer\n"
+    refused = runner.invoke(app, ["labs", "add-member", "labA", "bob", "--role", "owner"])
+    assert refused.exit_code == 1 and str(refused.exception) == "only an owner of lab 'labA' may change its roles"
+    monkeypatch.setenv("ETHOLAKE_USER", "alice")
+    result = runner.invoke(app, ["labs", "remove-member", "labA", "bob"])
+    assert result.exit_code == 0 and result.output == "bob is no longer a viewer of lab labA\n"
+    last = runner.invoke(app, ["labs", "remove-member", "labA", "alice"])
+    assert str(last.exception) == "alice is the only owner of lab 'labA': make another user an owner first"

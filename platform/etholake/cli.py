@@ -16,6 +16,7 @@ import typer
 
 from etholake import __version__, demo_commands
 from etholake.catalog import commands as catalog_commands
+from etholake.catalog import lab_commands
 from etholake.ingest import commands as ingest_commands
 from etholake.jobs import commands as job_commands
 from etholake.jobs import model_commands
@@ -52,6 +53,7 @@ ingest_commands.register(app)
 job_commands.register(app)
 model_commands.register(app)
 catalog_commands.register(app)
+lab_commands.register(app)
 sim_commands.register(app)
 report_commands.register(app)
 demo_commands.register(app)

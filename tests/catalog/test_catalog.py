@@ -254,3 +254,29 @@ def test_assets_are_listed_newest_first_and_filtered(catalog):
     assert [a.id for a in catalog.assets("alice", kind="pose", session=A1)] == [second.id, first.id]
     assert first.created_at.tzinfo is not None and first.created_at <= datetime.now(UTC)
     assert catalog.lake_uris() == {"labs/x/pose/1.zarr", "labs/x/pose/2.zarr", "labs/x/labels/3.zarr"}
+
+
+def test_owners_change_roles_and_a_lab_keeps_an_owner(two_labs):
+    catalog = two_labs
+    catalog.add_member("alice", "labA", "eve", "viewer")
+    catalog.add_member("alice", "labA", "carol", "member")
+    listed = catalog.members("eve", "labA").values.tolist()
+    assert listed == [["alice", "owner"], ["carol", "member"], ["eve", "viewer"]]
+    with pytest.raises(AccessDeniedError, match="only users with a role in lab 'labA' may list its members"):
+        catalog.members("bob", "labA")
+    with pytest.raises(AccessDeniedError, match="only an owner of lab 'labA' may change its roles"):
+        catalog.remove_member("carol", "labA", "eve")
+    with pytest.raises(OptionError, match="alice is the only owner of lab 'labA': make another user an owner first"):
+        catalog.remove_member("alice", "labA", "alice")
+    with pytest.raises(OptionError, match="alice is the only owner"):
+        catalog.add_member("alice", "labA", "alice", "member")
+    with pytest.raises(OptionError, match="role 'admin' must be one of owner, member, viewer"):
+        catalog.add_member("alice", "labA", "eve", "admin")
+    assert catalog.remove_member("alice", "labA", "eve") == "viewer"
+    with pytest.raises(NotFoundError, match="user 'eve' has no role in lab 'labA'"):
+        catalog.remove_member("alice", "labA", "eve")
+    assert set(catalog.sessions("eve")["session"]) == {"shared1", "public1"}
+    catalog.add_member("alice", "labA", "carol", "owner")
+    catalog.remove_member("carol", "labA", "alice")
+    assert catalog.labs("alice").set_index("lab")["role"].isna().to_dict() == {"labA": True, "labB": True}
+    assert catalog.members("carol", "labA").values.tolist() == [["carol", "owner"]]

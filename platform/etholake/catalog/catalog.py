@@ -17,12 +17,13 @@ from sqlalchemy.orm import aliased, sessionmaker
 
 from etholake.catalog import access, migrate
 from etholake.catalog.engine import create_catalog_engine
+from etholake.catalog.memberships import MembershipsMixin
 from etholake.catalog.model_registry import ModelRegistryMixin, NewModel
-from etholake.catalog.models import ROLES, VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
+from etholake.catalog.models import VISIBILITIES, Asset, AssetParent, Lab, Membership, Session, Subject, User
 from etholake.catalog.queries import QueriesMixin
 from etholake.catalog.records import AssetRecord, NewAsset, SessionKey
 from etholake.catalog.summaries import BehaviorSummaryRows, SummariesMixin, UnitSummaryRows
-from etholake.errors import AccessDeniedError, DuplicateAssetError, EtholakeError, NotFoundError
+from etholake.errors import DuplicateAssetError, EtholakeError, NotFoundError
 from etholake.names import validate_name
 
 SUBJECT_FIELDS = ("species", "sex", "age", "date_of_birth", "genotype", "strain", "description")
@@ -47,7 +48,7 @@ def _check_visibility(visibility: str) -> str:
     return visibility
 
 
-class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
+class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin):
     """The etholake catalog on SQLite or PostgreSQL.
 
     Every read takes the acting user (``actor``; None = anonymous) and returns
@@ -125,21 +126,6 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin):
         """Register a user (no lab yet)."""
         with self.transaction() as db:
             self._ensure_user(db, name)
-
-    def add_member(self, actor: str, lab: str, user: str, role: str = "member") -> None:
-        """Give ``user`` a role in ``lab``; only an owner of the lab may."""
-        if role not in ROLES:
-            raise EtholakeError(f"role {role!r} must be one of {', '.join(ROLES)}")
-        with self.transaction() as db:
-            lab_row = self._lab(db, lab)
-            if access.role_in_lab(db, actor, lab_row) != "owner":
-                raise AccessDeniedError(f"only an owner of lab {lab!r} may add members")
-            user_id = self._ensure_user(db, user)
-            existing = db.get(Membership, (user_id, lab_row.id))
-            if existing is None:
-                db.add(Membership(user_id=user_id, lab_id=lab_row.id, role=role))
-            else:
-                existing.role = role
 
     def require_write(self, actor: str, lab: str) -> None:
         """Raise unless lab ``lab`` exists and ``actor`` may write to it (owner or member)."""
