@@ -218,7 +218,8 @@ def test_an_nwb_export_of_a_session_without_annotations_holds_its_pose(lake_with
 
     context, _, _ = lake_with_model
     with pytest.warns(
-        UserWarning, match=r"session labA/m1/s2 has no machine annotations: the NWB file holds its pose only"
+        UserWarning,
+        match=r"session labA/m1/s2 has no machine annotations: the NWB file holds no behavior probabilities",
     ):
         written = export_session_to_nwb(context, KEYS[2], tmp_path / "s2.nwb")
     with NWBHDF5IO(str(written), "r") as io:

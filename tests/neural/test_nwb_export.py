@@ -12,6 +12,7 @@ import pytest
 from etholake.errors import InvalidNameError, SchemaError
 from etholake.neural import ClockMap, export_session_nwb, fit_clock
 from etholake.neural.simulate_sync import simulate_session
+from etholake.schema.labels import make_labels_dataset
 from etholake.schema.pose import make_pose_dataset
 
 BEHAVIORS = ("groom", "rear-up", "walk.fast")
@@ -64,17 +65,23 @@ def exported(tmp_path_factory):
         session_meta=SESSION,
         subject_meta=SUBJECT,
         units=session.units,
+        label_sets=[human_labels(n_frames)],
     )
     return path, session, clock_map
 
 
-def test_export_passes_nwbinspector_with_dandi_config(exported):
-    from nwbinspector import Importance, inspect_nwbfile, load_config
+def human_labels(n_frames: int):
+    """Labels by ada: groom present on frames 10-19 and 40-41, not scored from frame 100 on; rear-up absent."""
+    label = np.zeros((n_frames, 2), dtype=np.int8)
+    label[10:20, 0] = 1
+    label[40:42, 0] = 1
+    label[100:, :] = -1
+    return make_labels_dataset(label, behaviors=["groom", "rear-up"], annotator="ada", label_set="S1", fps=30.0)
 
+
+def test_export_passes_nwbinspector_with_dandi_config(exported):
     path, _, _ = exported
-    messages = list(inspect_nwbfile(nwbfile_path=str(path), config=load_config("dandi")))
-    serious = [m for m in messages if m.importance in (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION)]
-    assert not serious, [m.message for m in serious]
+    assert dandi_problems(path) == []
 
 
 def test_export_reads_back_in_pynwb_on_the_neural_clock(exported):
@@ -153,3 +160,53 @@ def test_export_refuses_bad_names_and_naive_times(tmp_path, exported):
             session_meta=naive,
             subject_meta=SUBJECT,
         )
+
+
+def test_export_holds_each_human_label_set_as_runs_of_present_and_unscored_frames(exported):
+    from pynwb import NWBHDF5IO
+
+    path, session, clock_map = exported
+    n_frames = session.frame_times_video.size
+    with NWBHDF5IO(str(path), "r") as io:
+        table = io.read().intervals["labels_ada_S1"].to_dataframe()
+    rows = table[["behavior", "state", "start_frame", "stop_frame", "annotator"]].values.tolist()
+    assert rows == [
+        ["groom", "present", 10, 19, "ada"],
+        ["groom", "present", 40, 41, "ada"],
+        ["groom", "not scored", 100, n_frames - 1, "ada"],
+        ["rear-up", "not scored", 100, n_frames - 1, "ada"],
+    ]
+    np.testing.assert_allclose(table["start_time"].iloc[0], clock_map(np.array([10 / 30.0]))[0])
+    np.testing.assert_allclose(table["stop_time"].iloc[0], clock_map(np.array([20 / 30.0]))[0])
+
+
+def dandi_problems(path) -> list[str]:
+    """nwbinspector's critical and best-practice-violation messages for a file (DANDI configuration)."""
+    from nwbinspector import Importance, inspect_nwbfile, load_config
+
+    messages = inspect_nwbfile(nwbfile_path=str(path), config=load_config("dandi"))
+    serious = (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION)
+    return [f"{m.object_name}: {m.message}" for m in messages if m.importance in serious]
+
+
+def test_a_session_on_a_regular_clock_is_written_with_a_rate_and_passes_nwbinspector(tmp_path):
+    from pynwb import NWBHDF5IO
+
+    n_frames = 300
+    position = np.random.default_rng(1).normal(200, 20, (n_frames, 2, 2, 1))
+    pose = make_pose_dataset(position, keypoints=["nose", "tail_base"], individuals=["m1"], fps=30.0)
+    identity = ClockMap(1.0, 0.0, 0.0, 1.0, (0.0, (n_frames - 1) / 30.0), source_clock="video", target_clock="video")
+    path = export_session_nwb(
+        tmp_path / "regular.nwb",
+        pose=pose,
+        probabilities=None,
+        bouts=None,
+        clock_map=identity,
+        session_meta=SESSION,
+        subject_meta=SUBJECT,
+        label_sets=[human_labels(n_frames)],
+    )
+    assert dandi_problems(path) == []
+    with NWBHDF5IO(str(path), "r") as io:
+        nose = io.read().processing["behavior"]["PoseEstimation"].pose_estimation_series["nose"]
+        assert nose.timestamps is None and nose.rate == pytest.approx(30.0) and nose.starting_time == 0.0

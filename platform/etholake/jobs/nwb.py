@@ -3,8 +3,9 @@
 Times come from the session's recorded camera frame times when present (so
 dropped frames are placed right), mapped through the fitted clock map when the
 session has one. A session without neural data is written on the video clock
-(an identity map, named so in the file's notes). A session without machine
-annotations is written with its pose and units alone, with a warning.
+(an identity map, named so in the file's notes). The newest version of each
+human label set goes in too. A session without machine annotations is written
+without behavior probabilities and model bouts, with a warning.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def nwb_metadata(session: dict, key: SessionKey) -> tuple[dict, dict]:
 
 
 def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path, model: str | None = None) -> Path:
-    """Write a session's pose, newest machine annotations and units to ``path`` (NWB, DANDI conventions).
+    """Write a session's pose, newest machine annotations, human label sets and units to ``path`` (NWB, DANDI).
 
     Parameters
     ----------
@@ -98,21 +99,25 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         clock_assets = catalog.assets(context.user, kind="clock_map", session=key)
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         units_assets = catalog.assets(context.user, kind="units", session=key)
+        label_assets = _newest_label_sets(catalog.assets(context.user, kind="labels", session=key))
     pose = open_dataset(context, pose_asset).load()
     annotations, bouts = None, None
     if annotations_asset is None:
         warnings.warn(
-            f"session {key} has no machine annotations: the NWB file holds its pose"
-            f"{' and units' if units_assets else ''} only (etholake infer --model MODEL adds behavior)",
+            f"session {key} has no machine annotations: the NWB file holds no behavior probabilities or model "
+            "bouts (etholake infer --model MODEL adds them)",
             stacklevel=2,
         )
     else:
         annotations = open_dataset(context, annotations_asset).load()
         bouts = read_parquet(lake.fs, lake.path(bouts_asset.uri))
     fps = float(session["fps"] or pose.attrs.get("fps") or 30.0)
+    label_sets = [open_dataset(context, asset).load() for asset in label_assets]
+    label_sets = [labels.assign_coords(time=labels["frame"].values / fps) for labels in label_sets]
     if frame_assets:
         frame_times = open_dataset(context, frame_assets[0])["times"].values
         pose = pose.assign_coords(time=frame_times[pose["frame"].values])
+        label_sets = [labels.assign_coords(time=frame_times[labels["frame"].values]) for labels in label_sets]
     if frame_assets and annotations is not None:
         annotations = annotations.assign_coords(time=frame_times[annotations["frame"].values])
         bouts = bouts.assign(
@@ -152,4 +157,13 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         session_meta=session_meta,
         subject_meta=subject_meta,
         units=units,
+        label_sets=label_sets,
     )
+
+
+def _newest_label_sets(assets: list) -> list:
+    """The newest version of each label set (assets come newest first), in order of identity."""
+    newest = {}
+    for asset in assets:
+        newest.setdefault(asset.params.get("identity"), asset)
+    return [newest[identity] for identity in sorted(newest)]

@@ -5,15 +5,21 @@ Layout: ``processing/behavior`` holds one ndx-pose ``PoseEstimation`` per indivi
 a ``Skeletons`` container, and a ``BehavioralTimeSeries`` named
 ``behavior_probabilities`` holding one ``TimeSeries`` per behavior, named by the
 behavior. ``intervals/bouts_<behavior>`` is one ``TimeIntervals`` table per behavior that has bouts
-(columns ``score``, ``model_version``, ``annotator``, frames and probabilities). All
-timestamps are on the neural clock (the video-clock times passed through the clock map);
-the clock map itself is stored as JSON in the file's ``notes``.
+(columns ``score``, ``model_version``, ``annotator``, frames and probabilities).
+``intervals/labels_<annotator>_<label set>`` (characters other than letters, digits,
+``.``, ``_`` and ``-`` written ``_``) is one ``TimeIntervals`` table per human
+label set: its runs of frames labelled present (``state`` ``present``) and of frames
+not scored (``state`` ``not scored``) per behavior, so that the frames in neither were
+scored absent. All timestamps are on the neural clock (the video-clock times passed
+through the clock map); the clock map itself is stored as JSON in the file's ``notes``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -22,15 +28,20 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import SchemaError
+from etholake.inference.bouts import runs
+from etholake.io.export.nwb import series_timing
 from etholake.names import validate_name
 from etholake.neural.clock import ClockMap
 from etholake.neural.containers import Units
 from etholake.neural.fixups import warn_fixup
 from etholake.output_files import output_path
+from etholake.schema.labels import NOT_SCORED, PRESENT, validate_labels
 from etholake.schema.pose import validate_pose
 
 PROBABILITY_CONTAINER = "behavior_probabilities"
 BOUT_TABLE_PREFIX = "bouts_"
+LABEL_TABLE_PREFIX = "labels_"
+LABEL_STATES = {PRESENT: "present", NOT_SCORED: "not scored"}
 UNIT_NAMES = {"px": "pixels", "mm": "millimeters"}
 SESSION_FIELDS = (
     "session_description",
@@ -70,6 +81,7 @@ def export_session_nwb(
     session_meta: dict,
     subject_meta: dict,
     units: Units | None = None,
+    label_sets: Sequence[xr.Dataset] = (),
 ) -> Path:
     """Write one session's behavior (and optionally units) to an NWB file.
 
@@ -98,6 +110,8 @@ def export_session_nwb(
         duration, e.g. ``"P90D"``) or ``date_of_birth``, optional ``genotype``, ``strain``, ...
     units
         Spike-sorted units on the neural clock.
+    label_sets
+        Canonical human label sets (``time`` on the video clock), one table each.
 
     Returns
     -------
@@ -138,6 +152,8 @@ def export_session_nwb(
         scored = set(bouts["behavior"].astype(str))
         for behavior in [b for b in behaviors if b in scored]:
             nwbfile.add_time_intervals(_bout_table(bouts, behavior, probabilities.attrs, clock_map, TimeIntervals))
+    for labels in label_sets:
+        nwbfile.add_time_intervals(_label_table(labels, clock_map, TimeIntervals))
     if units is not None:
         _add_units(nwbfile, units)
     path = output_path(path)
@@ -174,7 +190,7 @@ def _pose_estimations(pose: xr.Dataset, clock_map: ClockMap, subject) -> list:
             subject=subject if len(individuals) == 1 else None,
         )
         skeletons.append(skeleton)
-        series, shared = [], None
+        series = []
         for keypoint in keypoints:
             position = pose["position"].sel(individual=individual, keypoint=keypoint).transpose("time", "space")
             confidence = pose["confidence"].sel(individual=individual, keypoint=keypoint).to_numpy()
@@ -185,11 +201,10 @@ def _pose_estimations(pose: xr.Dataset, clock_map: ClockMap, subject) -> list:
                 data=position.to_numpy().astype(np.float32),
                 unit=unit,
                 reference_frame=f"image origin at the top-left corner, axes {', '.join(space)} in {unit}",
-                timestamps=timestamps if shared is None else shared,
+                **series_timing(timestamps, series[0] if series else None),
                 confidence=confidence.astype(np.float32) if has_confidence else None,
                 confidence_definition=str(pose.attrs.get("confidence_kind", "")) if has_confidence else None,
             )
-            shared = item if shared is None else shared
             series.append(item)
         estimations.append(
             PoseEstimation(
@@ -212,17 +227,16 @@ def _probability_series(probabilities: xr.DataArray, behaviors: list[str], clock
         f"{probabilities.attrs.get('model_name', 'unknown')} version {probabilities.attrs.get('model_version', '?')}"
     )
     values = probabilities.transpose("time", "behavior").to_numpy().astype(np.float32)
-    series, shared = [], None
+    series = []
     for column, behavior in enumerate(behaviors):
         item = TimeSeries(
             name=behavior,
             data=values[:, column],
             unit="n.a.",
-            timestamps=timestamps if shared is None else shared,
+            **series_timing(timestamps, series[0] if series else None),
             description=f"probability of behavior {behavior!r} per video frame from model {model}",
             comments="values are probabilities between 0 and 1",
         )
-        shared = item if shared is None else shared
         series.append(item)
     return container_type(name=PROBABILITY_CONTAINER, time_series=series)
 
@@ -301,3 +315,80 @@ def _add_units(nwbfile, units: Units) -> None:
 
 def _plain_value(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def label_runs(labels: xr.Dataset) -> pd.DataFrame:
+    """The runs of frames labelled present and of frames not scored in a human label set, per behavior.
+
+    Parameters
+    ----------
+    labels
+        A canonical labels dataset with finite times.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns behavior, state (``present`` or ``not scored``), start_frame, stop_frame
+        (inclusive), start_time, stop_time (end of the last frame), sorted by start time.
+    """
+    validate_labels(labels)
+    times = np.asarray(labels["time"].to_numpy(), dtype=np.float64)
+    if not np.isfinite(times).all():
+        raise SchemaError(
+            f"labels of {labels.attrs['annotator']} ({labels.attrs['label_set']}): time coordinate has NaN "
+            "(frame rate unknown?); cannot place them on the neural clock"
+        )
+    frames = np.asarray(labels["frame"].to_numpy(), dtype=np.int64)
+    frame_duration = 1.0 / float(labels.attrs["fps"]) if labels.attrs.get("fps") else np.median(np.diff(times))
+    values = labels["label"].transpose("time", "behavior").to_numpy()
+    found = []
+    for column, behavior in enumerate(str(b) for b in labels["behavior"].to_numpy()):
+        for value, state in LABEL_STATES.items():
+            starts, stops = runs(values[:, column] == value)
+            found.append(
+                pd.DataFrame(
+                    {
+                        "behavior": behavior,
+                        "state": state,
+                        "start_frame": frames[starts],
+                        "stop_frame": frames[stops],
+                        "start_time": times[starts],
+                        "stop_time": times[stops] + frame_duration,
+                    }
+                )
+            )
+    table = pd.concat(found, ignore_index=True)
+    return table.sort_values(["start_time", "behavior", "state"], kind="stable", ignore_index=True)
+
+
+def _label_table(labels: xr.Dataset, clock_map: ClockMap, table_type):
+    annotator, label_set = str(labels.attrs["annotator"]), str(labels.attrs["label_set"])
+    found = label_runs(labels)
+    table = table_type(
+        name=LABEL_TABLE_PREFIX + re.sub(r"[^A-Za-z0-9._-]", "_", f"{annotator}_{label_set}"),
+        description=f"human labels by {annotator} (label set {label_set}): per behavior, the runs of frames "
+        "labelled present (state 'present') and of frames not scored (state 'not scored'); the frames in "
+        "neither were scored absent. Times on the neural clock",
+    )
+    columns = {
+        "behavior": "the behavior labelled",
+        "state": "'present' or 'not scored'",
+        "annotator": "who labelled the frames",
+        "start_frame": "first video frame of the run",
+        "stop_frame": "last video frame of the run",
+    }
+    for name, description in columns.items():
+        table.add_column(name=name, description=description)
+    start = clock_map(found["start_time"].to_numpy(dtype=np.float64))
+    stop = clock_map(found["stop_time"].to_numpy(dtype=np.float64))
+    for row in range(len(found)):
+        table.add_interval(
+            start_time=float(start[row]),
+            stop_time=float(stop[row]),
+            behavior=str(found["behavior"].iloc[row]),
+            state=str(found["state"].iloc[row]),
+            annotator=annotator,
+            start_frame=int(found["start_frame"].iloc[row]),
+            stop_frame=int(found["stop_frame"].iloc[row]),
+        )
+    return table

@@ -17,10 +17,12 @@ Layout, following ndx-pose and ``movement``'s NWB export:
   the skeleton, and records the scorer and source software; given
   ``video=probe_video(...)``, the video is an external-file ``ImageSeries``
   ``video`` in acquisition, linked as ``source_video``;
-- timestamps are real times in seconds: the dataset's ``time`` coordinate, or
+- times are real times in seconds: the dataset's ``time`` coordinate, or
   ``timestamps=`` (e.g. :func:`etholake.io.video.frame_timestamps` of the
-  video, indexed by the dataset's frames). Only the first series stores them;
-  the others link to it.
+  video, indexed by the dataset's frames). Regular times are written as
+  ``starting_time`` and ``rate``, as the NWB best practices ask; others as
+  ``timestamps``, stored by the first series and linked by the others
+  (:func:`series_timing`).
 
 NWB keeps no frame index: readers recover frames as ``round(time * fps)``.
 """
@@ -31,11 +33,12 @@ import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
-from pynwb import NWBHDF5IO, NWBFile
+from pynwb import NWBHDF5IO, NWBFile, TimeSeries
 from pynwb.device import Device
 from pynwb.file import Subject
 from pynwb.image import ImageSeries
@@ -51,6 +54,32 @@ CONFIDENCE_DEFINITIONS = {
 }
 UNITS = {"px": "pixels", "mm": "millimeters"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+REGULAR_STEP_DECIMALS = 9
+
+
+def series_timing(times: np.ndarray, first: TimeSeries | None = None) -> dict[str, Any]:
+    """The keyword arguments that give an NWB ``TimeSeries`` its times.
+
+    Parameters
+    ----------
+    times
+        The series' times in seconds, increasing.
+    first
+        An earlier series with the same times, whose timestamps this one links to.
+
+    Returns
+    -------
+    dict
+        ``starting_time`` and ``rate`` when the times are regular (one step, to the
+        nanosecond, as nwbinspector judges them, and rebuilt from the two to the
+        nanosecond); otherwise ``timestamps``: the times, or ``first`` to link to.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if times.size > 2 and np.unique(np.diff(times).round(REGULAR_STEP_DECIMALS)).size == 1:
+        rate = (times.size - 1) / float(times[-1] - times[0])
+        if np.abs(times[0] + np.arange(times.size) / rate - times).max() < 10.0**-REGULAR_STEP_DECIMALS:
+            return {"starting_time": float(times[0]), "rate": rate}
+    return {"timestamps": times if first is None else first}
 
 
 def _timestamps(ds: xr.Dataset, timestamps: np.ndarray | None) -> np.ndarray:
@@ -187,7 +216,7 @@ def export_nwb(
     confidence = ds["confidence"].transpose("individual", "keypoint", "time").values.astype(np.float32)
     unit = UNITS[ds.attrs["units"]]
     source_video = _source_video(nwbfile, video, camera)
-    shared_timestamps: np.ndarray | PoseEstimationSeries = times
+    first: PoseEstimationSeries | None = None
     for i, individual in enumerate(individuals):
         series = []
         for k, keypoint in enumerate(keypoints):
@@ -198,13 +227,12 @@ def export_nwb(
                     data=position[i, k],
                     unit=unit,
                     reference_frame=REFERENCE_FRAME,
-                    timestamps=shared_timestamps,
+                    **series_timing(times, first),
                     confidence=None if kind == "none" else confidence[i, k],
                     confidence_definition=CONFIDENCE_DEFINITIONS.get(kind),
                 )
             )
-            if isinstance(shared_timestamps, np.ndarray):
-                shared_timestamps = series[0]
+            first = first or series[0]
         behavior.add(
             PoseEstimation(
                 name="PoseEstimation" if len(individuals) == 1 else f"PoseEstimation_{individual}",
