@@ -244,11 +244,6 @@ def _probability_series(probabilities: xr.DataArray, behaviors: list[str], clock
 def _bout_table(bouts: pd.DataFrame, behavior: str, attrs: dict, clock_map: ClockMap, table_type):
     chosen = bouts[bouts["behavior"].astype(str) == behavior].sort_values("start_time", kind="stable")
     model_version = str(attrs.get("model_version", ""))
-    table = table_type(
-        name=f"{BOUT_TABLE_PREFIX}{behavior}",
-        description=f"bouts of behavior {behavior!r} (model {attrs.get('model_name', '')} {model_version}), "
-        "times on the neural clock",
-    )
     columns = {
         "score": "bout score (mean probability unless the bouts table gives one)",
         "model_version": "version of the model that produced the bout",
@@ -258,24 +253,34 @@ def _bout_table(bouts: pd.DataFrame, behavior: str, attrs: dict, clock_map: Cloc
         "mean_probability": "mean behavior probability over the bout",
         "max_probability": "maximum behavior probability over the bout",
     }
+    rows = chosen.assign(
+        score=chosen["score"] if "score" in chosen.columns else chosen["mean_probability"],
+        model_version=model_version,
+        annotator=chosen["annotator"].astype(str)
+        if "annotator" in chosen.columns
+        else f"model:{attrs.get('model_name', '')}",
+    )
+    return _interval_table(
+        table_type(
+            name=f"{BOUT_TABLE_PREFIX}{behavior}",
+            description=f"bouts of behavior {behavior!r} (model {attrs.get('model_name', '')} {model_version}), "
+            "times on the neural clock",
+        ),
+        columns,
+        rows,
+        clock_map,
+    )
+
+
+def _interval_table(table, columns: dict[str, str], rows: pd.DataFrame, clock_map: ClockMap):
+    """Fill an empty ``TimeIntervals`` with ``rows``: start and stop times (video clock) and ``columns``."""
     for name, description in columns.items():
         table.add_column(name=name, description=description)
-    scores = chosen["score"] if "score" in chosen.columns else chosen["mean_probability"]
-    annotators = chosen["annotator"] if "annotator" in chosen.columns else None
-    start = clock_map(chosen["start_time"].to_numpy(dtype=np.float64))
-    stop = clock_map(chosen["stop_time"].to_numpy(dtype=np.float64))
-    for row in range(len(chosen)):
-        table.add_interval(
-            start_time=float(start[row]),
-            stop_time=float(stop[row]),
-            score=float(scores.iloc[row]),
-            model_version=model_version,
-            annotator=str(annotators.iloc[row]) if annotators is not None else f"model:{attrs.get('model_name', '')}",
-            start_frame=int(chosen["start_frame"].iloc[row]),
-            stop_frame=int(chosen["stop_frame"].iloc[row]),
-            mean_probability=float(chosen["mean_probability"].iloc[row]),
-            max_probability=float(chosen["max_probability"].iloc[row]),
-        )
+    start = clock_map(rows["start_time"].to_numpy(dtype=np.float64))
+    stop = clock_map(rows["stop_time"].to_numpy(dtype=np.float64))
+    for row, values in enumerate(rows[list(columns)].itertuples(index=False)):
+        cells = {name: value.item() if isinstance(value, np.generic) else value for name, value in zip(columns, values)}
+        table.add_interval(start_time=float(start[row]), stop_time=float(stop[row]), **cells)
     return table
 
 
@@ -363,13 +368,6 @@ def label_runs(labels: xr.Dataset) -> pd.DataFrame:
 
 def _label_table(labels: xr.Dataset, clock_map: ClockMap, table_type):
     annotator, label_set = str(labels.attrs["annotator"]), str(labels.attrs["label_set"])
-    found = label_runs(labels)
-    table = table_type(
-        name=LABEL_TABLE_PREFIX + re.sub(r"[^A-Za-z0-9._-]", "_", f"{annotator}_{label_set}"),
-        description=f"human labels by {annotator} (label set {label_set}): per behavior, the runs of frames "
-        "labelled present (state 'present') and of frames not scored (state 'not scored'); the frames in "
-        "neither were scored absent. Times on the neural clock",
-    )
     columns = {
         "behavior": "the behavior labelled",
         "state": "'present' or 'not scored'",
@@ -377,18 +375,14 @@ def _label_table(labels: xr.Dataset, clock_map: ClockMap, table_type):
         "start_frame": "first video frame of the run",
         "stop_frame": "last video frame of the run",
     }
-    for name, description in columns.items():
-        table.add_column(name=name, description=description)
-    start = clock_map(found["start_time"].to_numpy(dtype=np.float64))
-    stop = clock_map(found["stop_time"].to_numpy(dtype=np.float64))
-    for row in range(len(found)):
-        table.add_interval(
-            start_time=float(start[row]),
-            stop_time=float(stop[row]),
-            behavior=str(found["behavior"].iloc[row]),
-            state=str(found["state"].iloc[row]),
-            annotator=annotator,
-            start_frame=int(found["start_frame"].iloc[row]),
-            stop_frame=int(found["stop_frame"].iloc[row]),
-        )
-    return table
+    return _interval_table(
+        table_type(
+            name=LABEL_TABLE_PREFIX + re.sub(r"[^A-Za-z0-9._-]", "_", f"{annotator}_{label_set}"),
+            description=f"human labels by {annotator} (label set {label_set}): per behavior, the runs of frames "
+            "labelled present (state 'present') and of frames not scored (state 'not scored'); the frames in "
+            "neither were scored absent. Times on the neural clock",
+        ),
+        columns,
+        label_runs(labels).assign(annotator=annotator),
+        clock_map,
+    )
