@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from etholake.errors import ExportError
 
 
@@ -67,3 +69,8 @@ def output_path(path: str | Path) -> Path:
     if problem:
         raise ExportError(f"cannot export to {path}: {problem}")
     return path
+
+
+def write_table(table: pd.DataFrame, path: Path, *, index: bool = False) -> None:
+    """Write ``table`` as delimited text: tab-separated for a ``.tsv`` file, comma-separated otherwise."""
+    table.to_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", index=index)

@@ -163,6 +163,18 @@ def test_annotation_exports(lake_with_model, tmp_path, format):
         assert table["contact - Event count"].iloc[0] == outcome.bouts
 
 
+def test_a_boris_export_to_a_tsv_file_is_tab_separated_and_reads_back(lake_with_model, tmp_path):
+    from etholake import read_labels
+    from etholake.jobs.export import export_session_annotations
+
+    context, _, _ = lake_with_model
+    outcome = session_inference(context, KEYS[2], "contact")
+    path = export_session_annotations(context, KEYS[2], tmp_path / "events.tsv", "boris")
+    assert path.read_text().splitlines()[0].startswith("Observation id\tObservation date\t")
+    labels = read_labels(path, format="boris", fps=30.0)
+    assert int((np.diff(labels["label"].sel(behavior="contact").values, prepend=0) == 1).sum()) == outcome.bouts
+
+
 def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake_with_model, tmp_path):
     from etholake.errors import NotFoundError
     from etholake.jobs.export import export_session_annotations

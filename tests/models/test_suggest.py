@@ -48,11 +48,13 @@ def test_fold_disagreement_raises_the_score():
     assert tasks.loc[0, "start_frame"] == 60 and tasks.loc[0, "reason"] == "fold disagreement"
 
 
-@pytest.mark.parametrize("kind", ["csv", "boris"])
-def test_task_list_files(tmp_path, kind):
+@pytest.mark.parametrize(
+    ("kind", "suffix", "separator"), [("csv", "csv", ","), ("boris", "csv", ","), ("boris", "tsv", "\t")]
+)
+def test_task_list_files(tmp_path, kind, suffix, separator):
     tasks = suggest_labels({"s": np.linspace(0, 1, 90)}, behavior="attack", threshold=0.5, fps=30.0, n_tasks=2)
-    path = write_task_list(tasks, tmp_path / "new" / f"tasks.{kind}.csv", kind=kind)
-    table = pd.read_csv(path)
+    path = write_task_list(tasks, tmp_path / "new" / f"tasks.{kind}.{suffix}", kind=kind)
+    table = pd.read_csv(path, sep=separator)
     assert len(table) == 2
     if kind == "boris":
         assert list(table.columns) == list(BORIS_COLUMNS)

@@ -11,7 +11,7 @@ from etholake.catalog import SessionKey
 from etholake.errors import EtholakeError
 from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
 from etholake.lake.formats import read_parquet
-from etholake.output_files import output_path
+from etholake.output_files import output_path, write_table
 
 ANNOTATION_FORMATS = ("simba", "simba-summary", "simba-bouts", "boris", "bouts-csv")
 
@@ -62,7 +62,7 @@ def export_session_annotations(
     format
         ``simba`` (machine_results CSV), ``simba-summary`` (descriptive statistics),
         ``simba-bouts`` (detailed bout table), ``boris`` (BORIS tabular events) or
-        ``bouts-csv`` (etholake's bouts table).
+        ``bouts-csv`` (etholake's bouts table); tab-separated in a ``.tsv`` file.
     model
         Which model's annotations (default: the newest of any model).
     """
@@ -79,7 +79,7 @@ def export_session_annotations(
     path = output_path(path)
     if format == "simba":
         table = exports.simba_machine_results(open_dataset(context, pose_asset).load(), annotations)
-        table.to_csv(path)
+        write_table(table, path, index=True)
         return path
     tables: dict[str, pd.DataFrame] = {
         "simba-summary": lambda: exports.simba_data_summary(bouts, behaviors, key.session, duration),
@@ -89,5 +89,5 @@ def export_session_annotations(
         ),
         "bouts-csv": lambda: exports.bouts_table(bouts),
     }
-    tables[format]().to_csv(path, index=False)
+    write_table(tables[format](), path)
     return path

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from etholake.errors import ExportError
-from etholake.output_files import output_path
+from etholake.output_files import output_path, write_table
 
 TASK_COLUMNS = (
     "session",
@@ -211,7 +211,8 @@ def write_task_list(tasks: pd.DataFrame, path: str | Path, kind: str = "csv") ->
     kind
         ``"csv"`` (the task table as is) or ``"boris"``: one row per segment in the layout of
         BORIS's aggregated-events table (observation id, media file, behavior, start/stop in
-        seconds), so the segments open as state events to review in BORIS.
+        seconds), so the segments open as state events to review in BORIS. A ``.tsv`` file
+        is tab-separated, any other comma-separated.
 
     Returns
     -------
@@ -222,7 +223,7 @@ def write_task_list(tasks: pd.DataFrame, path: str | Path, kind: str = "csv") ->
         raise ExportError(f"task list kind must be 'csv' or 'boris', got {kind!r}")
     path = output_path(path)
     if kind == "csv":
-        tasks.to_csv(path, index=False)
+        write_table(tasks, path)
         return path
     duration = tasks["stop_time"] - tasks["start_time"]
     fps = (tasks["stop_frame"] - tasks["start_frame"] + 1) / duration
@@ -243,5 +244,5 @@ def write_task_list(tasks: pd.DataFrame, path: str | Path, kind: str = "csv") ->
         },
         columns=list(BORIS_COLUMNS),
     )
-    table.to_csv(path, index=False)
+    write_table(table, path)
     return path
