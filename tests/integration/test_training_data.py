@@ -43,7 +43,7 @@ def test_a_session_whose_labels_do_not_score_the_behavior_is_left_out_of_session
         with pytest.raises(OptionError, match=r"no label set scores 'fly'; the label sets score groom, sniff$"):
             assemble_training_data(context, behaviors=["sniff", "fly"])
 
-    with pytest.warns(UserWarning, match="has no frames scored under policy majority; it is left out"):
+    with pytest.warns(UserWarning, match=r"is left out: its label sets \(trainer:social\) do not list sniff"):
         data = assemble_training_data(context, behaviors=["sniff"])
 
     lab = manifest["lab"]

@@ -127,6 +127,25 @@ def test_a_behavior_no_label_set_scores_is_refused_naming_the_scored_ones(synthe
         build_training_set([session], ["attack", "fly"])
 
 
+def test_a_left_out_session_says_whether_its_label_sets_list_the_behaviors(synthetic_session):
+    first, _ = synthetic_session("lab/m1/s1", 3, n_frames=60)
+    second, _ = synthetic_session("lab/m1/s2", 4, n_frames=60)
+    unlisted = make_labels_dataset(np.ones((60, 1), np.int8), behaviors=["groom"], annotator="ben", label_set="S1")
+    unscored = make_labels_dataset(np.full((60, 1), -1, np.int8), behaviors=["attack"], annotator="ben", label_set="S2")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_training_set([first, SessionData("lab/m1/s2", second.features, [unlisted])], ["attack"])
+        build_training_set([first, SessionData("lab/m1/s2", second.features, [unscored])], ["attack"])
+    messages = [str(w.message) for w in caught if "left out" in str(w.message)]
+    assert messages == [
+        "session 'lab/m1/s2' is left out: its label sets (ben:S1) do not list attack, so none of its frames is "
+        "scored for it. A label set lists the behaviors its file uses; to count a behavior that never occurs in "
+        "a file as absent, give the full ethogram in the manifest's label entry: options: {behaviors: [...]} "
+        "(a Caltech file: per stream, options: {behaviors: {S1: [...]}})",
+        "session 'lab/m1/s2' has no frames scored under policy majority; it is left out",
+    ]
+
+
 def test_name_difference_reports_order():
     assert "another order" in name_difference(["a", "b"], ["b", "a"])
 

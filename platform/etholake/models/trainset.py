@@ -365,10 +365,7 @@ def build_training_set(
             ties[session.session] = count_ties(stacked[rows_annotators])
         keep = np.any(combined != NOT_SCORED, axis=1)
         if not keep.any():
-            warnings.warn(
-                f"session {session.session!r} has no frames scored under policy {policy}; it is left out",
-                stacklevel=2,
-            )
+            warnings.warn(_left_out_reason(session, behaviors, policy), stacklevel=2)
             continue
         features = np.asarray(session.features["features"].values, dtype=np.float32)[order][keep]
         parts["X"].append(features)
@@ -487,3 +484,18 @@ def sample_rows(y: np.ndarray, sampling: Sampling) -> np.ndarray:
     n_negatives = min(negatives.size, int(np.ceil(sampling.ratio * max(positives.size, 1))))
     chosen = np.random.default_rng(sampling.seed).choice(negatives, size=n_negatives, replace=False)
     return np.sort(np.concatenate([positives, chosen]))
+
+
+def _left_out_reason(session: SessionData, behaviors: list[str], policy: LabelPolicy) -> str:
+    """Why no frame of ``session`` is scored: its label sets do not list the behaviors, or the policy scores none."""
+    listed = {str(b) for ds in session.labels for b in ds["behavior"].values}
+    if listed & set(behaviors):
+        return f"session {session.session!r} has no frames scored under policy {policy}; it is left out"
+    label_sets = ", ".join(f"{ds.attrs['annotator']}:{ds.attrs['label_set']}" for ds in session.labels)
+    return (
+        f"session {session.session!r} is left out: its label sets ({label_sets}) do not list {', '.join(behaviors)}, "
+        f"so none of its frames is scored for {'it' if len(behaviors) == 1 else 'them'}. A label set lists the "
+        "behaviors its file uses; to count a behavior that never occurs in a file as absent, give the full ethogram "
+        "in the manifest's label entry: options: {behaviors: [...]} (a Caltech file: per stream, "
+        "options: {behaviors: {S1: [...]}})"
+    )
