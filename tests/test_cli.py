@@ -186,7 +186,7 @@ def test_ingest_check_lists_what_each_session_will_read_and_writes_nothing(workd
         "m1/s1_resident_intruder_2026-03-02",
         "dlc_csv, 50 frames",
         "25 (manifest)",
-        "interval_csv (ada)",
+        "ada:interval_csv (interval_csv): groom",
         "-",
         "-",
     ]

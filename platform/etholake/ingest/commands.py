@@ -42,6 +42,14 @@ def _with_frames(name: str | None, frames: int | None) -> str:
     return name if frames is None else f"{name}, {frames} frames"
 
 
+def _label_sets(plan: SessionPlan) -> str:
+    """The label sets a session will read, one per line with its behaviors, or their formats when not read."""
+    if plan.label_sets:
+        return "\n".join(f"{identity} ({fmt}): {', '.join(behaviors)}" for fmt, identity, behaviors in plan.label_sets)
+    formats = zip(plan.entry.labels, plan.label_formats)
+    return ", ".join(f"{fmt} ({item.extra['annotator']})" for item, fmt in formats) or "-"
+
+
 def plan_table(checked: list[tuple[Manifest, list[SessionPlan]]]) -> Table:
     """One row per session of checked manifests: what its ingest will read."""
     table = Table("lab", "session", "pose", "fps", "labels", "video", "other files")
@@ -55,8 +63,7 @@ def plan_table(checked: list[tuple[Manifest, list[SessionPlan]]]) -> Table:
                 f"{entry.subject}/{entry.name}",
                 _with_frames(plan.pose_format, plan.pose_frames),
                 f"{plan.fps:g} ({plan.fps_source})" if plan.fps else "-",
-                ", ".join(f"{fmt} ({item.extra['annotator']})" for item, fmt in zip(entry.labels, plan.label_formats))
-                or "-",
+                _label_sets(plan),
                 _with_frames(video["codec"], video["packet_count"]) if video else "-",
                 ", ".join(others) or "-",
             )

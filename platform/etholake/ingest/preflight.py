@@ -40,6 +40,8 @@ class SessionPlan:
     """Hash of the session's manifest entry (:func:`etholake.ingest.stamps.entry_digest`)."""
     unchanged: bool = False
     """Whether the session was left out: its entry and file stamps are those of its last ingest."""
+    label_sets: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """Each label set the check read: its format, identity (``annotator:label_set``) and behaviors."""
 
 
 def _format(entry: FileEntry, detect, known: Collection[str], what: str, problems: list[str], where: str) -> str | None:
@@ -161,7 +163,10 @@ def _pose_extent(plan: SessionPlan) -> tuple[int, float | None] | None:
 
 
 def _labels_against_pose(plan: SessionPlan, where: str, extent: tuple[int, float | None] | None) -> list[str]:
-    """Read the session's label files onto the pose's ``extent`` (frames, fps); each that does not fit is a problem."""
+    """Read the session's label files onto the pose's ``extent`` (frames, fps); each that does not fit is a problem.
+
+    The label sets read are listed in ``plan.label_sets``.
+    """
     from etholake.ingest.labels import read_label_entry
 
     if extent is None:
@@ -172,7 +177,11 @@ def _labels_against_pose(plan: SessionPlan, where: str, extent: tuple[int, float
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                read_label_entry(label, label_format, n_frames, fps)
+                found = read_label_entry(label, label_format, n_frames, fps)
+            plan.label_sets += [
+                (label_format, f"{label.extra['annotator']}:{name}", [str(b) for b in ds["behavior"].values])
+                for name, ds in found.items()
+            ]
         except (EtholakeError, ValueError, TypeError) as error:
             problems.append(f"{where}: {label.path}: {error}" if isinstance(error, TypeError) else f"{where}: {error}")
     return problems
