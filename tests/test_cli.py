@@ -451,6 +451,36 @@ def test_query_sessions_refuses_options_it_cannot_use(workdir, arguments, messag
     assert str(result.exception).startswith(message)
 
 
+def test_query_assets_says_which_version_replaced_which(workdir):
+    from pipeline_helpers import add_sessions, synthetic_pose
+
+    from etholake.catalog import SessionKey
+    from etholake.catalog.records import PREVIOUS_VERSION
+    from etholake.jobs.context import JobContext
+    from etholake.lake import publish_dataset
+
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    context = JobContext.from_settings()
+    key = SessionKey("labA", "m1", "s1")
+    with context.catalog() as catalog:
+        add_sessions(context.lake(), catalog, "alice", "labA", ["s1"])
+        (first,) = catalog.assets("alice", kind="pose")
+        second = publish_dataset(
+            context.lake(),
+            catalog,
+            "alice",
+            synthetic_pose(seed=9),
+            kind="pose",
+            lab="labA",
+            session=key,
+            params={"identity": "pose"},
+            parents={first.id: PREVIOUS_VERSION},
+        ).record
+    listed = json.loads(runner.invoke(app, ["query", "assets", "--format", "json"]).output)
+    versions = {row["id"]: (row["replaces"], row["replaced_by"]) for row in listed}
+    assert versions == {second.id: (first.id, ""), first.id: ("", second.id)}
+
+
 def test_query_assets_lists_ids_with_what_each_asset_is(workdir):
     from pipeline_helpers import add_sessions
 

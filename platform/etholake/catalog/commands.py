@@ -8,6 +8,7 @@ import pandas as pd
 import typer
 
 from etholake.catalog import open_catalog
+from etholake.catalog.records import PREVIOUS_VERSION
 from etholake.config import load_settings
 from etholake.errors import OptionError
 from etholake.tables import OutputFormat, print_frame
@@ -83,7 +84,17 @@ def query_units(
     print_frame(frame, output, title="units", shared=("method",))
 
 
-ASSET_COLUMNS = ["id", "kind", "session", "identity", "size_bytes", "created_by", "created_at"]
+ASSET_COLUMNS = [
+    "id",
+    "kind",
+    "session",
+    "identity",
+    "replaces",
+    "replaced_by",
+    "size_bytes",
+    "created_by",
+    "created_at",
+]
 
 
 def _asset_identity(params: dict) -> str:
@@ -103,7 +114,11 @@ def query_assets(
     kind: str | None = typer.Option(None, help="Only this kind: pose, labels, video, features, annotations, ..."),
     output: OutputFormat = FORMAT,
 ) -> None:
-    """Assets, newest first: the ids that lineage and the exports take."""
+    """Assets, newest first: the ids that lineage and the exports take, and which version each is.
+
+    ``replaces`` is the id of the version an asset replaced (a re-ingested file that changed),
+    ``replaced_by`` the id of the newer version that replaced it.
+    """
     from etholake.jobs.commands import parse_session_key
 
     key = parse_session_key(session) if session else None
@@ -115,12 +130,19 @@ def query_assets(
         if kind is not None and not records:
             kinds = sorted({record.kind for record in catalog.assets(user, lab=lab, session=key)})
             raise OptionError(f"no {kind!r} asset here; the kinds there are: {', '.join(kinds) or 'none'}")
+    previous = {
+        record.id: next((parent for parent, role in record.parents.items() if role == PREVIOUS_VERSION), "")
+        for record in records
+    }
+    replaced_by = {parent: child for child, parent in previous.items() if parent}
     rows = [
         {
             "id": record.id,
             "kind": record.kind,
             "session": "/".join(record.session) if record.session else "",
             "identity": _asset_identity(record.params),
+            "replaces": previous[record.id],
+            "replaced_by": replaced_by.get(record.id, ""),
             "size_bytes": record.size_bytes,
             "created_by": record.created_by,
             "created_at": record.created_at,

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+PREVIOUS_VERSION = "previous_version"
+"""The lineage role of the asset a new version replaces (a re-ingested file that changed)."""
+
 
 class SessionKey(NamedTuple):
     """Identifies a session: lab, subject and session names."""

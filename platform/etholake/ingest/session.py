@@ -31,6 +31,7 @@ from typing import Any
 import xarray as xr
 
 from etholake.catalog import BehaviorSummaryRows, Catalog, SessionKey
+from etholake.catalog.records import PREVIOUS_VERSION
 from etholake.errors import DuplicateAssetError, EtholakeError, IntegrityError
 from etholake.inference.summary import labels_summary
 from etholake.ingest.labels import read_label_entry, session_frames
@@ -40,7 +41,6 @@ from etholake.ingest.staging import name_sources
 from etholake.io import start_sha256
 from etholake.lake import Lake, StagedAsset, commit, discard, stage_dataset, stage_file
 
-PREVIOUS_VERSION = "previous_version"
 PUBLISH_ATTEMPTS = 3
 FileDigests = dict[str, Future[str]]
 
