@@ -175,6 +175,31 @@ def test_a_boris_export_to_a_tsv_file_is_tab_separated_and_reads_back(lake_with_
     assert int((np.diff(labels["label"].sel(behavior="contact").values, prepend=0) == 1).sum()) == outcome.bouts
 
 
+def test_a_label_set_export_picks_the_newest_version_of_the_label_set_named(lake_with_model, tmp_path):
+    from etholake.errors import NotFoundError
+    from etholake.jobs.export import export_session_labels
+    from etholake.schema.labels import make_labels_dataset
+
+    context, lake, _ = lake_with_model
+    with pytest.raises(NotFoundError, match="session labA/m1/s0 has no human label set"):
+        export_session_labels(context, KEYS[0], tmp_path / "none.csv")
+    versions = {}
+    with Catalog(context.catalog_url) as catalog:
+        for identity, value in (("ada:S1", 0), ("ben:S1", 1), ("ada:S1", 1)):
+            annotator, label_set = identity.split(":")
+            labels = make_labels_dataset(
+                np.full((1200, 1), value, np.int8), behaviors=["contact"], annotator=annotator, label_set=label_set
+            )
+            place = {"lab": "labA", "session": KEYS[0], "params": {"identity": identity}}
+            versions[identity] = publish_dataset(lake, catalog, "alice", labels, kind="labels", **place).record.id
+    with pytest.raises(NotFoundError, match=r"has several label sets: choose one with --label-set; .* ada:S1, ben:S1$"):
+        export_session_labels(context, KEYS[0], tmp_path / "x.csv")
+    with pytest.raises(NotFoundError, match=r"has no label set 'eve:S1'; its label sets are ada:S1, ben:S1$"):
+        export_session_labels(context, KEYS[0], tmp_path / "x.csv", label_set="eve:S1")
+    path = export_session_labels(context, KEYS[0], tmp_path / "ada.csv", label_set="ada:S1")
+    assert pd.read_csv(path)["contact"].unique().tolist() == [1], "the newest version of ada:S1"
+
+
 def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake_with_model, tmp_path):
     from etholake.errors import NotFoundError
     from etholake.jobs.export import export_session_annotations

@@ -87,7 +87,14 @@ def simba_detailed_bouts(bouts: pd.DataFrame, video: str) -> pd.DataFrame:
 
 
 def boris_events(
-    bouts: pd.DataFrame, *, observation: str, media_file: str, fps: float, media_duration_s: float, subject: str = ""
+    bouts: pd.DataFrame,
+    *,
+    observation: str,
+    media_file: str,
+    fps: float,
+    media_duration_s: float,
+    subject: str = "",
+    description: str = "etholake machine annotations",
 ) -> pd.DataFrame:
     """A BORIS 8 tabular events export of the bouts: a START and a STOP row per bout, in time order."""
     ordered = bouts.sort_values(["start_time", "behavior"])
@@ -105,7 +112,7 @@ def boris_events(
         {
             "Observation id": observation,
             "Observation date": "",
-            "Description": "etholake machine annotations",
+            "Description": description,
             "Observation type": "Media file(s)",
             "Source": f"player #1:{media_file}",
             "Time offset (s)": 0.0,

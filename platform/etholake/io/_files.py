@@ -123,10 +123,21 @@ def is_hdf5(path: str | Path) -> bool:
     return bool(h5py.is_hdf5(str(path)))
 
 
-def read_header_rows(path: str | Path, n_rows: int) -> list[list[str]]:
-    """Return the first ``n_rows`` rows of a CSV file, split into cells (fewer if the file is shorter)."""
+def line_delimiter(line: str) -> str:
+    """The cell delimiter of a delimited text line: a tab when it holds more tabs than commas, else a comma."""
+    return "\t" if line.count("\t") > line.count(",") else ","
+
+
+def text_delimiter(path: str | Path) -> str:
+    """The cell delimiter of a CSV or TSV file, from its first line (:func:`line_delimiter`)."""
+    with wrap_errors(path, "cannot read the first line"), open(path, encoding="utf-8-sig") as handle:
+        return line_delimiter(handle.readline())
+
+
+def read_header_rows(path: str | Path, n_rows: int, delimiter: str = ",") -> list[list[str]]:
+    """Return the first ``n_rows`` rows of a delimited text file, split into cells (fewer if the file is shorter)."""
     with wrap_errors(path, "cannot read the CSV header"), open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, delimiter=delimiter)
         rows = []
         for row in reader:
             rows.append(row)

@@ -303,6 +303,20 @@ def export_annotations_command(
     console.print(f"wrote {written}")
 
 
+@export_app.command("labels")
+def export_labels_command(
+    session: str = typer.Argument(..., help="lab/subject/session"),
+    output: str = typer.Option(..., "-o", "--output", help="Output CSV (or .tsv) file."),
+    format: str = typer.Option("frame-csv", "--format", help="frame-csv, interval-csv or boris."),
+    label_set: str | None = typer.Option(None, help="The label set, annotator:label_set (needed if several)."),
+) -> None:
+    """Export one of a session's human label sets (per-frame CSV, interval CSV, BORIS events)."""
+    from etholake.jobs.export import export_session_labels
+
+    written = export_session_labels(command_context(), parse_session_key(session), output, format, label_set)
+    console.print(f"wrote {written}")
+
+
 def align(
     model: str | None = typer.Option(None, help="Align this model's bouts (default: the newest bouts)."),
     lab: str | None = typer.Option(None, help="Only this lab's sessions."),

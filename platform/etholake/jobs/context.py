@@ -76,6 +76,14 @@ def require_asset(catalog: Catalog, user: str, key: SessionKey, kind: str, **par
     return found
 
 
+def newest_label_sets(catalog: Catalog, user: str, key: SessionKey) -> dict[str, AssetRecord]:
+    """The newest version of each of a session's human label sets, by identity (``annotator:label_set``), sorted."""
+    newest: dict[str, AssetRecord] = {}
+    for asset in catalog.assets(user, kind="labels", session=key):
+        newest.setdefault(str(asset.params.get("identity")), asset)
+    return dict(sorted(newest.items()))
+
+
 def require_bouts(catalog: Catalog, user: str, key: SessionKey, model: str | None = None) -> AssetRecord:
     """The session's newest machine bouts (of ``model`` when given).
 

@@ -1,19 +1,22 @@
-"""Exports of a session's current assets to the field's formats (pose files, SimBA and BORIS tables)."""
+"""Exports of a session's current assets to the field's formats (pose files, label and annotation tables)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from etholake.catalog import SessionKey
-from etholake.errors import EtholakeError
-from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
+from etholake.catalog import AssetRecord, SessionKey
+from etholake.errors import EtholakeError, NotFoundError
+from etholake.jobs.context import JobContext, newest_label_sets, open_dataset, require_asset, require_bouts
 from etholake.lake.formats import read_parquet
 from etholake.output_files import output_path, write_table
+from etholake.schema.labels import NOT_SCORED
 
 ANNOTATION_FORMATS = ("simba", "simba-summary", "simba-bouts", "boris", "bouts-csv")
+LABEL_FORMATS = ("frame-csv", "interval-csv", "boris")
 
 
 def export_session_pose(context: JobContext, key: SessionKey, path: str | Path, format: str) -> Path:
@@ -91,3 +94,63 @@ def export_session_annotations(
     }
     write_table(tables[format](), path)
     return path
+
+
+def export_session_labels(
+    context: JobContext, key: SessionKey, path: str | Path, format: str = "frame-csv", label_set: str | None = None
+) -> Path:
+    """Write the newest version of one of a session's human label sets for another tool.
+
+    Parameters
+    ----------
+    format
+        ``frame-csv`` (1 / 0 / -1 per frame and behavior: keeps everything),
+        ``interval-csv`` (one row per bout) or ``boris`` (BORIS tabular events);
+        tab-separated in a ``.tsv`` file. The last two have no "not scored": a
+        label set with unscored frames is written with a warning that they read
+        back as absent.
+    label_set
+        Which label set, as ``annotator:label_set``; needed when the session has several.
+
+    Raises
+    ------
+    NotFoundError
+        If the session has no label set, or none named ``label_set`` (the message lists them).
+    """
+    from etholake.io.labels.tables import boris_table, frame_csv_table, interval_csv_table
+
+    if format not in LABEL_FORMATS:
+        raise EtholakeError(f"unknown labels export format {format!r}; known: {', '.join(LABEL_FORMATS)}")
+    key = SessionKey(*key)
+    with context.catalog() as catalog:
+        label_sets = newest_label_sets(catalog, context.user, key)
+        if not label_sets:
+            catalog.session(context.user, key)
+    asset = _chosen_label_set(key, label_sets, label_set)
+    labels = open_dataset(context, asset).load()
+    unscored = int(np.any(labels["label"].to_numpy() == NOT_SCORED, axis=1).sum())
+    if unscored and format != "frame-csv":
+        warnings.warn(
+            f"{unscored:,} frame(s) of label set {asset.params['identity']} are not scored for some behavior; "
+            f"{format} has no 'not scored', so they read back as absent (frame-csv keeps them)",
+            stacklevel=2,
+        )
+    tables = {
+        "frame-csv": lambda: frame_csv_table(labels),
+        "interval-csv": lambda: interval_csv_table(labels),
+        "boris": lambda: boris_table(labels, observation=key.session, media_file=f"{key.session}.mp4"),
+    }
+    path = output_path(path)
+    write_table(tables[format](), path)
+    return path
+
+
+def _chosen_label_set(key: SessionKey, label_sets: dict[str, AssetRecord], wanted: str | None) -> AssetRecord:
+    if not label_sets:
+        raise NotFoundError(f"session {key} has no human label set")
+    if wanted is None and len(label_sets) == 1:
+        return next(iter(label_sets.values()))
+    if wanted in label_sets:
+        return label_sets[wanted]
+    problem = f"has no label set {wanted!r}" if wanted else "has several label sets: choose one with --label-set"
+    raise NotFoundError(f"session {key} {problem}; its label sets are {', '.join(label_sets)}")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from etholake.catalog import SessionKey
-from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
+from etholake.jobs.context import JobContext, newest_label_sets, open_dataset, require_asset, require_bouts
 from etholake.lake.formats import read_json, read_parquet
 
 
@@ -99,7 +99,7 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         clock_assets = catalog.assets(context.user, kind="clock_map", session=key)
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         units_assets = catalog.assets(context.user, kind="units", session=key)
-        label_assets = _newest_label_sets(catalog.assets(context.user, kind="labels", session=key))
+        label_assets = list(newest_label_sets(catalog, context.user, key).values())
     pose = open_dataset(context, pose_asset).load()
     annotations, bouts = None, None
     if annotations_asset is None:
@@ -159,11 +159,3 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         units=units,
         label_sets=label_sets,
     )
-
-
-def _newest_label_sets(assets: list) -> list:
-    """The newest version of each label set (assets come newest first), in order of identity."""
-    newest = {}
-    for asset in assets:
-        newest.setdefault(asset.params.get("identity"), asset)
-    return [newest[identity] for identity in sorted(newest)]

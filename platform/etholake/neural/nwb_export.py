@@ -28,20 +28,18 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import SchemaError
-from etholake.inference.bouts import runs
 from etholake.io.export.nwb import series_timing
+from etholake.io.labels.tables import label_runs
 from etholake.names import validate_name
 from etholake.neural.clock import ClockMap
 from etholake.neural.containers import Units
 from etholake.neural.fixups import warn_fixup
 from etholake.output_files import output_path
-from etholake.schema.labels import NOT_SCORED, PRESENT, validate_labels
 from etholake.schema.pose import validate_pose
 
 PROBABILITY_CONTAINER = "behavior_probabilities"
 BOUT_TABLE_PREFIX = "bouts_"
 LABEL_TABLE_PREFIX = "labels_"
-LABEL_STATES = {PRESENT: "present", NOT_SCORED: "not scored"}
 UNIT_NAMES = {"px": "pixels", "mm": "millimeters"}
 SESSION_FIELDS = (
     "session_description",
@@ -320,50 +318,6 @@ def _add_units(nwbfile, units: Units) -> None:
 
 def _plain_value(value):
     return value.item() if isinstance(value, np.generic) else value
-
-
-def label_runs(labels: xr.Dataset) -> pd.DataFrame:
-    """The runs of frames labelled present and of frames not scored in a human label set, per behavior.
-
-    Parameters
-    ----------
-    labels
-        A canonical labels dataset with finite times.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns behavior, state (``present`` or ``not scored``), start_frame, stop_frame
-        (inclusive), start_time, stop_time (end of the last frame), sorted by start time.
-    """
-    validate_labels(labels)
-    times = np.asarray(labels["time"].to_numpy(), dtype=np.float64)
-    if not np.isfinite(times).all():
-        raise SchemaError(
-            f"labels of {labels.attrs['annotator']} ({labels.attrs['label_set']}): time coordinate has NaN "
-            "(frame rate unknown?); cannot place them on the neural clock"
-        )
-    frames = np.asarray(labels["frame"].to_numpy(), dtype=np.int64)
-    frame_duration = 1.0 / float(labels.attrs["fps"]) if labels.attrs.get("fps") else np.median(np.diff(times))
-    values = labels["label"].transpose("time", "behavior").to_numpy()
-    found = []
-    for column, behavior in enumerate(str(b) for b in labels["behavior"].to_numpy()):
-        for value, state in LABEL_STATES.items():
-            starts, stops = runs(values[:, column] == value)
-            found.append(
-                pd.DataFrame(
-                    {
-                        "behavior": behavior,
-                        "state": state,
-                        "start_frame": frames[starts],
-                        "stop_frame": frames[stops],
-                        "start_time": times[starts],
-                        "stop_time": times[stops] + frame_duration,
-                    }
-                )
-            )
-    table = pd.concat(found, ignore_index=True)
-    return table.sort_values(["start_time", "behavior", "state"], kind="stable", ignore_index=True)
 
 
 def _label_table(labels: xr.Dataset, clock_map: ClockMap, table_type):

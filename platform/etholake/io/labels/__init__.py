@@ -34,7 +34,7 @@ from pathlib import Path
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import require_readable_file
+from etholake.io._files import line_delimiter, require_readable_file
 from etholake.io.labels.boris import find_header, read_boris
 from etholake.io.labels.caltech import HEADER as CALTECH_HEADER
 from etholake.io.labels.caltech import read_caltech, read_caltech_streams
@@ -96,8 +96,7 @@ def detect_labels_format(path: str | Path) -> str:
         return "caltech"
     if find_header(path, text) is not None:
         return "boris"
-    delimiter = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
-    header = [cell.strip().strip('"') for cell in lines[0].split(delimiter)]
+    header = [cell.strip().strip('"') for cell in lines[0].split(line_delimiter(lines[0]))]
     if interval_layout(header) is not None:
         return "interval_csv"
     if looks_like_frame_csv(header):

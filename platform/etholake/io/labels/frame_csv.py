@@ -8,7 +8,8 @@ behavior::
     1,1,
     2,-1,0
 
-Cells: ``1`` present, ``0`` absent, empty or ``-1`` not scored. Frames missing
+Comma- or tab-separated (a first line with more tabs than commas). Cells:
+``1`` present, ``0`` absent, empty or ``-1`` not scored. Frames missing
 from the file are not scored (-1), and so are frames after the last row up to
 ``n_frames``. A frame listed twice with the same values is read once (with a
 warning); with different values it is an error.
@@ -24,7 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import read_header_rows, require_readable_file, warn_fixup, wrap_errors
+from etholake.io._files import read_header_rows, require_readable_file, text_delimiter, warn_fixup, wrap_errors
 from etholake.io.labels._frames import build_labels, resolve_behaviors, session_length
 from etholake.schema.labels import NOT_SCORED
 
@@ -72,7 +73,8 @@ def read_frame_csv(
         Canonical labels, one row per video frame from 0.
     """
     path = require_readable_file(path)
-    rows = read_header_rows(path, 1)
+    delimiter = text_delimiter(path)
+    rows = read_header_rows(path, 1, delimiter)
     header = [cell.strip() for cell in rows[0]] if rows else []
     if not looks_like_frame_csv(header):
         raise InputFileError(
@@ -82,7 +84,7 @@ def read_frame_csv(
     if len(set(found)) != len(found) or "" in found:
         raise InputFileError(path, f"behavior columns must be named and unique, found {found}")
     with wrap_errors(path, "cannot read the per-frame label table"):
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False)
     frames = pd.to_numeric(table.iloc[:, 0].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
     bad_frame = np.flatnonzero(~np.isfinite(frames) | (frames < 0) | (frames != np.round(frames)))
     if bad_frame.size:

@@ -1,6 +1,7 @@
 """Interval (bout) label CSV (format name ``interval_csv``).
 
-Two layouts, one bout per row, the ``annotator`` column optional::
+Two layouts, one bout per row, the ``annotator`` column optional, comma- or
+tab-separated (a first line with more tabs than commas)::
 
     behavior,start_frame,stop_frame,annotator
     attack,120,185,alice
@@ -31,7 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import read_header_rows, require_readable_file, warn_fixup, wrap_errors
+from etholake.io._files import read_header_rows, require_readable_file, text_delimiter, warn_fixup, wrap_errors
 from etholake.io.labels._frames import (
     build_labels,
     clip_intervals,
@@ -131,7 +132,8 @@ def read_interval_csv(
         Canonical labels, one row per video frame from 0.
     """
     path = require_readable_file(path)
-    rows = read_header_rows(path, 1)
+    delimiter = text_delimiter(path)
+    rows = read_header_rows(path, 1, delimiter)
     layout = interval_layout(rows[0]) if rows else None
     if layout is None:
         raise InputFileError(
@@ -140,7 +142,7 @@ def read_interval_csv(
             f"'behavior,start_s,stop_s[,annotator]', found {rows[0][:4] if rows else []}",
         )
     with wrap_errors(path, "cannot read the interval table"):
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False)
     table.columns = [str(column).strip().lower() for column in table.columns]
     table, annotator = _select_annotator(path, table, annotator)
     names = table["behavior"].str.strip().to_numpy(dtype=object)
