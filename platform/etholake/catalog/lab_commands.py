@@ -21,7 +21,7 @@ def labs_list(output: OutputFormat = FORMAT) -> None:
     user = load_settings().user
     with open_catalog() as catalog:
         frame = catalog.labs(user)
-    print_frame(frame, output, title=f"labs (role: that of {user})")
+    print_frame(frame, output, title=f"roles of {user}")
 
 
 @labs_app.command("members")
