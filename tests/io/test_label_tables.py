@@ -56,3 +56,15 @@ def test_bout_tables_keep_the_bouts_and_read_unscored_frames_as_absent(labels, t
     back = read_labels(path, format=format, fps=30.0, n_frames=N_FRAMES)
     expected = np.where(labels["label"].values == -1, 0, labels["label"].values)
     np.testing.assert_array_equal(back["label"].sel(behavior=["attack", "sniff"]).values, expected)
+
+
+def test_without_a_frame_rate_intervals_are_written_and_boris_events_refused(labels, tmp_path):
+    from etholake.errors import SchemaError
+
+    unknown_rate = make_labels_dataset(
+        labels["label"].values, behaviors=["attack", "sniff"], annotator="ada", label_set="S1"
+    )
+    assert interval_csv_table(unknown_rate).values.tolist() == interval_csv_table(labels).values.tolist()
+    assert label_runs(unknown_rate)["stop_time"].isna().all()
+    with pytest.raises(SchemaError, match="label set ada:S1 has no frame rate: BORIS events are in seconds"):
+        boris_table(unknown_rate, observation="s1", media_file="s1.mp4")

@@ -322,6 +322,10 @@ def _plain_value(value):
 
 def _label_table(labels: xr.Dataset, clock_map: ClockMap, table_type):
     annotator, label_set = str(labels.attrs["annotator"]), str(labels.attrs["label_set"])
+    if not labels.attrs.get("fps") or not np.isfinite(labels["time"].to_numpy()).all():
+        raise SchemaError(
+            f"labels of {annotator} ({label_set}): no frame rate or NaN times; cannot place them on the neural clock"
+        )
     columns = {
         "behavior": "the behavior labelled",
         "state": "'present' or 'not scored'",

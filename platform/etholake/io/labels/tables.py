@@ -31,23 +31,19 @@ def label_runs(labels: xr.Dataset) -> pd.DataFrame:
     Parameters
     ----------
     labels
-        A canonical labels dataset with finite times.
+        A canonical labels dataset.
 
     Returns
     -------
     pandas.DataFrame
         Columns behavior, state (``present`` or ``not scored``), start_frame, stop_frame
-        (inclusive), start_time, stop_time (end of the last frame), sorted by start time.
+        (inclusive), start_time, stop_time (end of the last frame; NaN without a frame
+        rate), sorted by start frame.
     """
     validate_labels(labels)
     times = np.asarray(labels["time"].to_numpy(), dtype=np.float64)
-    if not np.isfinite(times).all():
-        raise SchemaError(
-            f"labels of {labels.attrs['annotator']} ({labels.attrs['label_set']}): time coordinate has NaN "
-            "(frame rate unknown?); cannot place them on the neural clock"
-        )
     frames = np.asarray(labels["frame"].to_numpy(), dtype=np.int64)
-    frame_duration = 1.0 / float(labels.attrs["fps"]) if labels.attrs.get("fps") else np.median(np.diff(times))
+    frame_duration = 1.0 / float(labels.attrs["fps"]) if labels.attrs.get("fps") else np.nan
     values = labels["label"].transpose("time", "behavior").to_numpy()
     found = []
     for column, behavior in enumerate(str(b) for b in labels["behavior"].to_numpy()):
@@ -66,7 +62,7 @@ def label_runs(labels: xr.Dataset) -> pd.DataFrame:
                 )
             )
     table = pd.concat(found, ignore_index=True)
-    return table.sort_values(["start_time", "behavior", "state"], kind="stable", ignore_index=True)
+    return table.sort_values(["start_frame", "behavior", "state"], kind="stable", ignore_index=True)
 
 
 def frame_csv_table(labels: xr.Dataset) -> pd.DataFrame:
@@ -95,6 +91,11 @@ def boris_table(labels: xr.Dataset, *, observation: str, media_file: str) -> pd.
     """A label set's bouts as a BORIS tabular events export (a START and a STOP row per bout)."""
     from etholake.inference.exports import boris_events
 
+    if not labels.attrs.get("fps"):
+        raise SchemaError(
+            f"label set {labels.attrs['annotator']}:{labels.attrs['label_set']} has no frame rate: "
+            "BORIS events are in seconds"
+        )
     present = label_runs(labels).query("state == 'present'")
     times = np.asarray(labels["time"].to_numpy(), dtype=np.float64)
     fps = float(labels.attrs["fps"])
