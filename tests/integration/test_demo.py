@@ -66,7 +66,10 @@ def test_exported_nwb_passes_the_dandi_inspection_and_loads_in_pynapple(demo):
     import pynapple
 
     loaded = pynapple.load_file(str(first.nwb))
-    keys = set(loaded.keys())
+    try:
+        keys = set(loaded.keys())
+    finally:
+        loaded.close()
     assert {"attack", "sniff"} <= keys or any("sniff" in k for k in keys), keys
 
 

@@ -119,11 +119,14 @@ def test_export_loads_in_pynapple_with_behavior_names(exported):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = nap.load_file(str(path))
-        keys = set(data.keys())
-        assert set(BEHAVIORS) <= keys
-        assert {f"bouts_{b}" for b in BEHAVIORS} <= keys
-        assert len(data["groom"]) == session.probabilities.sizes["time"]
-        assert len(data["units"]) == 4
+        try:
+            keys = set(data.keys())
+            assert set(BEHAVIORS) <= keys
+            assert {f"bouts_{b}" for b in BEHAVIORS} <= keys
+            assert len(data["groom"]) == session.probabilities.sizes["time"]
+            assert len(data["units"]) == 4
+        finally:
+            data.close()
 
 
 def test_export_refuses_bad_names_and_naive_times(tmp_path, exported):
