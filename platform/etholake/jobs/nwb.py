@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from etholake.catalog import SessionKey
-from etholake.jobs.context import JobContext, newest_label_sets, open_dataset, require_asset, require_bouts
+from etholake.jobs.context import (
+    JobContext,
+    newest_asset,
+    newest_label_sets,
+    open_dataset,
+    require_asset,
+    require_bouts,
+)
 from etholake.lake.formats import read_json, read_parquet
 
 
@@ -89,8 +96,11 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
     with context.catalog() as catalog:
         session = catalog.session(context.user, key)
         pose_asset = require_asset(catalog, context.user, key, "pose")
-        annotated = model is not None or bool(catalog.assets(context.user, kind="bouts", session=key))
-        bouts_asset = require_bouts(catalog, context.user, key, model) if annotated else None
+        bouts_asset = (
+            require_bouts(catalog, context.user, key, model)
+            if model is not None
+            else newest_asset(catalog, context.user, key, "bouts")
+        )
         annotations_asset = (
             catalog.asset(context.user, next(p for p, role in bouts_asset.parents.items() if role == "annotations"))
             if bouts_asset
@@ -112,13 +122,15 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         annotations = open_dataset(context, annotations_asset).load()
         bouts = read_parquet(lake.fs, lake.path(bouts_asset.uri))
     fps = float(session["fps"] or pose.attrs.get("fps") or 30.0)
-    label_sets = [open_dataset(context, asset).load() for asset in label_assets]
-    label_sets = [labels.assign_coords(time=labels["frame"].values / fps) for labels in label_sets]
-    if frame_assets:
-        frame_times = open_dataset(context, frame_assets[0])["times"].values
+    frame_times = open_dataset(context, frame_assets[0])["times"].values if frame_assets else None
+    label_sets = []
+    for asset in label_assets:
+        labels = open_dataset(context, asset).load()
+        frames = labels["frame"].values
+        label_sets.append(labels.assign_coords(time=frames / fps if frame_times is None else frame_times[frames]))
+    if frame_times is not None:
         pose = pose.assign_coords(time=frame_times[pose["frame"].values])
-        label_sets = [labels.assign_coords(time=frame_times[labels["frame"].values]) for labels in label_sets]
-    if frame_assets and annotations is not None:
+    if frame_times is not None and annotations is not None:
         annotations = annotations.assign_coords(time=frame_times[annotations["frame"].values])
         bouts = bouts.assign(
             start_time=frame_times[bouts["start_frame"].to_numpy()],

@@ -28,7 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import SchemaError
-from etholake.io.export.nwb import series_timing
+from etholake.io.export.nwb import series_timing, shared_timing
 from etholake.io.labels.tables import label_runs
 from etholake.names import validate_name
 from etholake.neural.clock import ClockMap
@@ -173,7 +173,7 @@ def _neural_times(times: np.ndarray, clock_map: ClockMap, what: str) -> np.ndarr
 def _pose_estimations(pose: xr.Dataset, clock_map: ClockMap, subject) -> list:
     from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
 
-    timestamps = _neural_times(pose["time"].to_numpy(), clock_map, "pose")
+    timing = series_timing(_neural_times(pose["time"].to_numpy(), clock_map, "pose"))
     individuals = [str(i) for i in pose["individual"].to_numpy()]
     keypoints = [str(k) for k in pose["keypoint"].to_numpy()]
     space = [str(s) for s in pose["space"].to_numpy()]
@@ -199,7 +199,7 @@ def _pose_estimations(pose: xr.Dataset, clock_map: ClockMap, subject) -> list:
                 data=position.to_numpy().astype(np.float32),
                 unit=unit,
                 reference_frame=f"image origin at the top-left corner, axes {', '.join(space)} in {unit}",
-                **series_timing(timestamps, series[0] if series else None),
+                **shared_timing(timing, series[0] if series else None),
                 confidence=confidence.astype(np.float32) if has_confidence else None,
                 confidence_definition=str(pose.attrs.get("confidence_kind", "")) if has_confidence else None,
             )
@@ -220,7 +220,7 @@ def _pose_estimations(pose: xr.Dataset, clock_map: ClockMap, subject) -> list:
 def _probability_series(probabilities: xr.DataArray, behaviors: list[str], clock_map: ClockMap, container_type):
     from pynwb import TimeSeries
 
-    timestamps = _neural_times(probabilities["time"].to_numpy(), clock_map, "probabilities")
+    timing = series_timing(_neural_times(probabilities["time"].to_numpy(), clock_map, "probabilities"))
     model = (
         f"{probabilities.attrs.get('model_name', 'unknown')} version {probabilities.attrs.get('model_version', '?')}"
     )
@@ -231,7 +231,7 @@ def _probability_series(probabilities: xr.DataArray, behaviors: list[str], clock
             name=behavior,
             data=values[:, column],
             unit="n.a.",
-            **series_timing(timestamps, series[0] if series else None),
+            **shared_timing(timing, series[0] if series else None),
             description=f"probability of behavior {behavior!r} per video frame from model {model}",
             comments="values are probabilities between 0 and 1",
         )

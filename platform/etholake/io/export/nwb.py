@@ -22,7 +22,7 @@ Layout, following ndx-pose and ``movement``'s NWB export:
   video, indexed by the dataset's frames). Regular times are written as
   ``starting_time`` and ``rate``, as the NWB best practices ask; others as
   ``timestamps``, stored by the first series and linked by the others
-  (:func:`series_timing`).
+  (:func:`series_timing`, :func:`shared_timing`).
 
 NWB keeps no frame index: readers recover frames as ``round(time * fps)``.
 """
@@ -57,29 +57,33 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 REGULAR_STEP_DECIMALS = 9
 
 
-def series_timing(times: np.ndarray, first: TimeSeries | None = None) -> dict[str, Any]:
+def series_timing(times: np.ndarray) -> dict[str, Any]:
     """The keyword arguments that give an NWB ``TimeSeries`` its times.
 
     Parameters
     ----------
     times
         The series' times in seconds, increasing.
-    first
-        An earlier series with the same times, whose timestamps this one links to.
 
     Returns
     -------
     dict
         ``starting_time`` and ``rate`` when the times are regular (one step, to the
         nanosecond, as nwbinspector judges them, and rebuilt from the two to the
-        nanosecond); otherwise ``timestamps``: the times, or ``first`` to link to.
+        nanosecond); otherwise ``timestamps``. Several series with the same times
+        share one result (:func:`shared_timing`).
     """
     times = np.asarray(times, dtype=np.float64)
-    if times.size > 2 and np.unique(np.diff(times).round(REGULAR_STEP_DECIMALS)).size == 1:
+    if times.size > 2 and np.ptp(np.diff(times).round(REGULAR_STEP_DECIMALS)) == 0:
         rate = (times.size - 1) / float(times[-1] - times[0])
         if np.abs(times[0] + np.arange(times.size) / rate - times).max() < 10.0**-REGULAR_STEP_DECIMALS:
             return {"starting_time": float(times[0]), "rate": rate}
-    return {"timestamps": times if first is None else first}
+    return {"timestamps": times}
+
+
+def shared_timing(timing: dict[str, Any], first: TimeSeries | None) -> dict[str, Any]:
+    """``timing`` for one more series with the same times: timestamps link to the ``first`` series storing them."""
+    return {"timestamps": first} if first is not None and "timestamps" in timing else timing
 
 
 def _timestamps(ds: xr.Dataset, timestamps: np.ndarray | None) -> np.ndarray:
@@ -216,6 +220,7 @@ def export_nwb(
     confidence = ds["confidence"].transpose("individual", "keypoint", "time").values.astype(np.float32)
     unit = UNITS[ds.attrs["units"]]
     source_video = _source_video(nwbfile, video, camera)
+    timing = series_timing(times)
     first: PoseEstimationSeries | None = None
     for i, individual in enumerate(individuals):
         series = []
@@ -227,7 +232,7 @@ def export_nwb(
                     data=position[i, k],
                     unit=unit,
                     reference_frame=REFERENCE_FRAME,
-                    **series_timing(times, first),
+                    **shared_timing(timing, first),
                     confidence=None if kind == "none" else confidence[i, k],
                     confidence_definition=CONFIDENCE_DEFINITIONS.get(kind),
                 )
