@@ -12,9 +12,25 @@ from etholake.catalog import Catalog
 TESTS = Path(__file__).resolve().parents[1]
 
 
+def _worker_environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_processes_opening_a_new_sqlite_catalog_together_all_connect(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, "-m", "workers", "open-new-catalogs", str(tmp_path), "60"],
+        env=_worker_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == ["0"], finished.stderr
+
+
 @pytest.mark.slow
 def test_four_processes_register_250_sessions_each(catalog_url):
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    environment = _worker_environment()
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "workers", "register", catalog_url, str(index), "250"],

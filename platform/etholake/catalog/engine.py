@@ -7,6 +7,9 @@ failing with "database is locked" when one upgrades its read lock.
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -20,13 +23,40 @@ from etholake.output_files import folder_problem
 BUSY_TIMEOUT_MS = 60_000
 
 
+def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
+    """Switch a new database to write-ahead logging, waiting out other processes doing the same.
+
+    The switch needs an exclusive lock, and SQLite answers "database is locked"
+    at once, without its busy timeout, when several processes open a new file
+    together; those retry until the busy timeout has passed. A database already
+    in WAL mode (the mode is stored in the file) is only read.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                mode = dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            mode = "locked"
+        if mode == "wal":
+            return
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(
+                f"could not switch the catalog to WAL mode within {BUSY_TIMEOUT_MS // 1000} s (journal mode: {mode})"
+            )
+        time.sleep(random.uniform(0.005, 0.05))
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_write_ahead_log(dbapi_connection)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
