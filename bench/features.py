@@ -23,8 +23,8 @@ Run: ``.venv/bin/python bench/features.py [n_frames] [chunk_frames]``
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 import threading
 import time
 import warnings
@@ -206,8 +206,11 @@ def pandas_baseline(pose, n_frames: int) -> float:
 
 
 def main() -> None:
-    n_frames = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    chunk = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 15
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n_frames", nargs="?", type=int, default=1_000_000, help="frames of the simulated session")
+    parser.add_argument("chunk", nargs="?", type=int, default=1 << 15, help="frames per Dask chunk")
+    arguments = parser.parse_args()
+    n_frames, chunk = arguments.n_frames, arguments.chunk
     pose = lazy_session(n_frames, chunk)
     plan = make_plan(pose, load_spec("simba"))
     print(f"session: {n_frames:,} frames, 2 animals x 8 keypoints, chunks of {chunk:,} frames, halo {plan.depth}")

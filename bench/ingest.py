@@ -24,11 +24,11 @@ Run: ``.venv/bin/python bench/ingest.py [n_frames]``.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -204,4 +204,6 @@ def main(n_frames: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n_frames", nargs="?", type=int, default=1_000_000, help="frames of the generated files")
+    main(parser.parse_args().n_frames)

@@ -20,9 +20,9 @@ Run: ``.venv/bin/python bench/reprocess.py [sessions] [minutes] [feature set]``.
 ``ETHOLAKE_BENCH_KEEP=1``.
 """
 
+import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -48,9 +48,12 @@ def orchestration_only(sessions: int) -> None:
 
 
 if __name__ == "__main__":
-    sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    minutes = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
-    feature_set = sys.argv[3] if len(sys.argv) > 3 else "default"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sessions", nargs="?", type=int, default=200, help="sessions to reprocess")
+    parser.add_argument("minutes", nargs="?", type=float, default=30.0, help="minutes per simulated session")
+    parser.add_argument("feature_set", nargs="?", default="default", help="built-in feature set")
+    arguments = parser.parse_args()
+    sessions, minutes, feature_set = arguments.sessions, arguments.minutes, arguments.feature_set
     warnings.simplefilter("ignore")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     from etholake.compute import client
