@@ -116,8 +116,8 @@ def query_assets(
 ) -> None:
     """Assets, newest first: the ids that lineage and the exports take, and which version each is.
 
-    ``replaces`` is the id of the version an asset replaced (a re-ingested file that changed),
-    ``replaced_by`` the id of the newer version that replaced it.
+    Column replaces: the id of the version an asset replaced (a re-ingested file that changed).
+    Column replaced_by: the id of the newer version that replaced it.
     """
     from etholake.jobs.commands import parse_session_key
 
@@ -188,7 +188,7 @@ def models_list(
 def models_show(name: str, version: str = typer.Argument("latest"), output: OutputFormat = FORMAT) -> None:
     """One model version: what it is, what it learned from, and its held-out scores per behavior.
 
-    ``--format json`` prints the whole model card; ``csv`` the per-behavior table.
+    --format json prints the whole model card; --format csv the per-behavior table.
     """
     import json
 
