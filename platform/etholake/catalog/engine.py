@@ -23,7 +23,7 @@ from etholake.output_files import folder_problem
 BUSY_TIMEOUT_MS = 60_000
 
 
-def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
+def _use_write_ahead_log(cursor: sqlite3.Cursor) -> None:
     """Switch a new database to write-ahead logging, waiting out other processes doing the same.
 
     The switch needs an exclusive lock, and SQLite answers "database is locked"
@@ -34,9 +34,9 @@ def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         try:
-            mode = dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0]
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal":
-                mode = dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         except sqlite3.OperationalError as error:
             if "locked" not in str(error):
                 raise
@@ -56,7 +56,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        _use_write_ahead_log(dbapi_connection)
+        _use_write_ahead_log(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
