@@ -277,7 +277,7 @@ def _interval_table(table, columns: dict[str, str], rows: pd.DataFrame, clock_ma
     start = clock_map(rows["start_time"].to_numpy(dtype=np.float64))
     stop = clock_map(rows["stop_time"].to_numpy(dtype=np.float64))
     for row, values in enumerate(rows[list(columns)].itertuples(index=False)):
-        cells = {name: value.item() if isinstance(value, np.generic) else value for name, value in zip(columns, values)}
+        cells = {name: _plain_value(value) for name, value in zip(columns, values)}
         table.add_interval(start_time=float(start[row]), stop_time=float(stop[row]), **cells)
     return table
 
