@@ -280,3 +280,36 @@ def test_owners_change_roles_and_a_lab_keeps_an_owner(two_labs):
     catalog.remove_member("carol", "labA", "alice")
     assert catalog.labs("alice").set_index("lab")["role"].isna().to_dict() == {"labA": True, "labB": True}
     assert catalog.members("carol", "labA").values.tolist() == [["carol", "owner"]]
+
+
+def test_registrations_report_what_they_created(catalog):
+    assert catalog.create_lab("alice", "labA") is True
+    assert catalog.create_lab("alice", "labA") is False
+    assert catalog.register_subject("alice", "labA", "m1") is True
+    assert catalog.register_subject("alice", "labA", "m1", sex="F") is False
+    assert catalog.register_session("alice", A1) is True
+    assert catalog.register_session("alice", A1, fps=30.0) is False
+
+
+def test_remove_empty_takes_back_only_what_holds_nothing(two_labs):
+    catalog = two_labs
+    catalog.register_subject("alice", "labA", "m2")
+    empty = SessionKey("labA", "m2", "failed1")
+    catalog.register_session("alice", empty)
+    catalog.remove_empty("alice", "labA", sessions=[A1, empty], subjects=["m1", "m2"], lab_too=True)
+    assert sorted(catalog.sessions("alice", lab="labA")["session"]) == ["private1", "public1", "shared1"]
+    assert list(catalog.labs("alice")["lab"]) == ["labA", "labB"]
+    with pytest.raises(NotFoundError):
+        catalog.register_session("alice", SessionKey("labA", "m2", "again"))
+    with pytest.raises(AccessDeniedError):
+        catalog.remove_empty("eve", "labA", sessions=[A1])
+
+
+def test_remove_empty_takes_back_a_new_lab_that_holds_nothing(catalog):
+    catalog.create_lab("alice", "labN")
+    catalog.register_subject("alice", "labN", "n1")
+    catalog.register_session("alice", SessionKey("labN", "n1", "s1"))
+    catalog.remove_empty("alice", "labN", sessions=[SessionKey("labN", "n1", "s1")], subjects=["n1"], lab_too=True)
+    assert catalog.count_sessions() == 0
+    assert catalog.labs("alice").empty
+    assert catalog.create_lab("bob", "labN") is True

@@ -5,10 +5,10 @@ import re
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from etholake.catalog import Catalog
-from etholake.catalog.models import BehaviorSummary
+from etholake.catalog.models import BehaviorSummary, Subject
 from etholake.ingest import ManifestError
 from etholake.lake import find_orphans, open_lake
 from etholake.lake.formats import read_zarr
@@ -181,3 +181,45 @@ def test_a_corrupt_file_fails_its_session_only_and_a_changed_file_makes_a_new_ve
         versions = catalog.assets("alice", kind="pose")
         assert first.status == "ingested" and len(versions) == 2
         assert versions[0].parents == {versions[1].id: "previous_version"}
+
+
+def test_a_new_session_whose_file_fails_leaves_nothing_in_the_catalog(tmp_path, flow_env, shared_data):
+    from etholake.flows.ingest import ingest_flow
+
+    source = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    good, truncated = tmp_path / "good.csv", tmp_path / "truncated.csv"
+    lines = source.read_text().splitlines(keepends=True)
+    good.write_text("".join(lines[:1004]))
+    truncated.write_text("".join(lines[:300]) + lines[300][:25])
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    kwargs = {"lake": str(tmp_path / "lake"), "catalog": catalog_url, "actor": "alice", "show_progress": False}
+
+    def manifest(name: str, lab: str, sessions: list[tuple[str, str, object]]) -> str:
+        path = tmp_path / f"{name}.json"
+        entries = [
+            {"name": session, "subject": subject, "fps": 30, "pose": {"path": str(pose), "format": "dlc_csv"}}
+            for subject, session, pose in sessions
+        ]
+        subjects = [{"name": subject} for subject in dict.fromkeys(subject for subject, _, _ in sessions)]
+        path.write_text(json.dumps({"manifest_version": 1, "lab": lab, "subjects": subjects, "sessions": entries}))
+        return str(path)
+
+    (failed,) = ingest_flow(manifest("new_lab", "newlab", [("p9", "s9", truncated)]), **kwargs)
+    assert failed.status == "failed" and str(truncated) in failed.error
+    with Catalog(catalog_url) as catalog:
+        assert catalog.labs("alice").empty and catalog.count_sessions() == 0
+
+    kept, failed = ingest_flow(manifest("mixed", "ratlab", [("p1", "s1", good), ("p2", "s2", truncated)]), **kwargs)
+    assert kept.status == "ingested" and failed.status == "failed"
+    with Catalog(catalog_url) as catalog:
+        assert list(catalog.sessions("alice")["session"]) == ["s1"]
+        assert list(catalog.labs("alice")["lab"]) == ["ratlab"]
+        with catalog.transaction() as db:
+            assert db.scalars(select(Subject.name)).all() == ["p1"]
+
+    good.write_text("".join(lines[:300]) + lines[300][:25])
+    (failed,) = ingest_flow(manifest("changed", "ratlab", [("p1", "s1", good)]), **kwargs)
+    assert failed.status == "failed"
+    with Catalog(catalog_url) as catalog:
+        assert list(catalog.sessions("alice")["session"]) == ["s1"]
+        assert len(catalog.assets("alice", kind="pose")) == 1

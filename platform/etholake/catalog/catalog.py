@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, func, inspect, literal, select, update
+from sqlalchemy import Engine, Integer, and_, delete, func, inspect, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -110,8 +110,14 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
 
     # people -------------------------------------------------------------------------------------
 
-    def create_lab(self, actor: str, name: str) -> None:
-        """Create lab ``name`` with ``actor`` as owner; if it exists, check the actor may write to it."""
+    def create_lab(self, actor: str, name: str) -> bool:
+        """Create lab ``name`` with ``actor`` as owner; if it exists, check the actor may write to it.
+
+        Returns
+        -------
+        bool
+            Whether the lab was created.
+        """
         validate_name(name, "lab")
         with self.transaction() as db:
             user = self._ensure_user(db, actor)
@@ -121,6 +127,7 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
                 db.add(Membership(user_id=user, lab_id=lab.id, role="owner"))
             else:
                 access.require_write(db, actor, lab)
+        return created
 
     def add_user(self, name: str) -> None:
         """Register a user (no lab yet)."""
@@ -146,7 +153,7 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
 
     # subjects and sessions ----------------------------------------------------------------------
 
-    def register_subject(self, actor: str, lab: str, name: str, **metadata: Any) -> None:
+    def register_subject(self, actor: str, lab: str, name: str, **metadata: Any) -> bool:
         """Create subject ``name`` in ``lab`` or update the metadata given.
 
         Parameters
@@ -154,6 +161,11 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
         metadata
             Any of species, sex, age (ISO 8601 duration), date_of_birth, genotype,
             strain, description; None values leave the stored value alone.
+
+        Returns
+        -------
+        bool
+            Whether the subject was created.
         """
         validate_name(name, "subject")
         unknown = set(metadata) - set(SUBJECT_FIELDS)
@@ -170,8 +182,9 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             )
             if not inserted and values:
                 db.execute(update(Subject).where(Subject.lab_id == lab_row.id, Subject.name == name).values(**values))
+        return inserted
 
-    def register_session(self, actor: str, key: SessionKey, **metadata: Any) -> None:
+    def register_session(self, actor: str, key: SessionKey, **metadata: Any) -> bool:
         """Create a session (its subject must exist) or update the metadata given.
 
         Parameters
@@ -182,6 +195,11 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             Any of start_time (datetime with time zone), experimenter, protocol,
             description, fps, px_per_mm, arena_width_mm, arena_height_mm, license,
             visibility (private/shared/public), extra (JSON object).
+
+        Returns
+        -------
+        bool
+            Whether the session was created.
         """
         key = SessionKey(*key)
         validate_name(key.session, "session")
@@ -211,6 +229,52 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
                     update(Session)
                     .where(Session.lab_id == lab_row.id, Session.subject_id == subject_id, Session.name == key.session)
                     .values(**values)
+                )
+        return inserted
+
+    def remove_empty(
+        self,
+        actor: str,
+        lab: str,
+        *,
+        sessions: Sequence[SessionKey] = (),
+        subjects: Sequence[str] = (),
+        lab_too: bool = False,
+    ) -> None:
+        """Remove registrations that hold nothing: what a failed ingest registered, taken back.
+
+        In one transaction: each of ``sessions`` (of ``lab``) that holds no asset, then each
+        of ``subjects`` that holds no session, then, with ``lab_too``, the lab itself (and
+        its roles) when it holds no subject and no asset. Anything holding data stays.
+        """
+        with self.transaction() as db:
+            lab_row = self._lab(db, lab)
+            access.require_write(db, actor, lab_row)
+            for key in (SessionKey(*key) for key in sessions):
+                subject = select(Subject.id).where(Subject.lab_id == lab_row.id, Subject.name == key.subject)
+                db.execute(
+                    delete(Session).where(
+                        Session.lab_id == lab_row.id,
+                        Session.subject_id == subject.scalar_subquery(),
+                        Session.name == key.session,
+                        ~select(Asset.id).where(Asset.session_id == Session.id).exists(),
+                    )
+                )
+            if subjects:
+                db.execute(
+                    delete(Subject).where(
+                        Subject.lab_id == lab_row.id,
+                        Subject.name.in_(list(subjects)),
+                        ~select(Session.id).where(Session.subject_id == Subject.id).exists(),
+                    )
+                )
+            if lab_too:
+                db.execute(
+                    delete(Lab).where(
+                        Lab.id == lab_row.id,
+                        ~select(Subject.id).where(Subject.lab_id == Lab.id).exists(),
+                        ~select(Asset.id).where(Asset.lab_id == Lab.id).exists(),
+                    )
                 )
 
     def _session_select(self):
