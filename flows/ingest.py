@@ -7,8 +7,8 @@ written if any problem is found), record lab, subjects and sessions, then
 ingest the sessions in parallel: one Prefect task per session (retried on I/O
 errors), its work on a Dask worker; then take back the new sessions whose
 ingest failed (and a new subject or lab left empty), and summarise the reused
-label sets that have no summary yet (ingested by an older etholake). The staging folder is
-removed when the flow ends.
+label sets that have no summary yet (ingested by an older etholake). The
+staging folder is removed when the flow ends.
 """
 
 from __future__ import annotations
