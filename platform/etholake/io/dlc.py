@@ -9,8 +9,8 @@ treated as consecutive frames.
 
 Values are copied in row blocks straight into float32 arrays: ``.h5`` files
 through h5py (no pandas MultiIndex frame, no unpickling), ``.csv`` files
-through pyarrow's streaming CSV reader (1 MiB blocks: faster than large ones)
-after the header rows are parsed.
+in pieces parsed by pyarrow on every core (``_csv_chunks``) after the header
+rows are parsed.
 DeepLabCut's likelihood is a probability (0-1); points written as ``0,0,0``
 or left empty are missing (NaN).
 """
@@ -30,6 +30,7 @@ import pyarrow.csv as pacsv
 import xarray as xr
 
 from etholake.errors import InputFileError
+from etholake.io._csv_chunks import read_csv_pieces
 from etholake.io._files import open_hdf5, read_header_rows, require_readable_file, warn_fixup, wrap_errors
 from etholake.io._layout import ColumnLayout, build_pose, layout_from_columns, mask_zero_points
 from etholake.io._pandas_hdf import PandasFrame, UnsafePickleError, pandas_keys, read_pandas_frame
@@ -38,7 +39,6 @@ SINGLE_INDIVIDUAL = "individual_0"
 PREFERRED_KEYS = ("df_with_missing", "tracks", "predictions", "df", "keypoints", "poses")
 HEADER_NAMES = ("scorer", "individuals", "bodyparts", "coords")
 H5_BLOCK_BYTES = 1 << 22
-_CSV_BLOCK_BYTES = 1 << 20
 _SUFFIXED = re.compile(r"^(.*)\.(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
 MAX_FRAME_NUMBER = 2**31 - 1
@@ -226,7 +226,7 @@ def read_csv_values(
     data_columns: Sequence[int],
     n_columns: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | list[str]]:
-    """Stream the data rows of a CSV into pose arrays with pyarrow.
+    """Read the data rows of a CSV into pose arrays, piece by piece (:func:`read_csv_pieces`).
 
     Parameters
     ----------
@@ -253,25 +253,26 @@ def read_csv_values(
     value_names = [f"column_{i}" for i in data_columns]
     all_names = index_names + [f"column_{i}" for i in range(n_index, n_columns)]
     types = {name: pa.string() for name in index_names} | {name: pa.float64() for name in value_names}
-    reader = pacsv.open_csv(
+    tables = read_csv_pieces(
         path,
-        read_options=pacsv.ReadOptions(skip_rows=n_header, column_names=all_names, block_size=_CSV_BLOCK_BYTES),
+        skip_rows=n_header,
+        column_names=all_names,
         convert_options=pacsv.ConvertOptions(
             column_types=types, include_columns=index_names + value_names, strings_can_be_null=False
         ),
     )
     positions, confidences = [], []
     index_parts: list[list[pa.Array]] = [[] for _ in range(n_index)]
-    for batch in reader:
-        if batch.num_rows == 0:
+    for table in tables:
+        if table.num_rows == 0:
             continue
-        block = np.column_stack([batch.column(name).to_numpy(zero_copy_only=False) for name in value_names])
-        position, confidence = layout.allocate(batch.num_rows)
+        block = np.column_stack([table.column(name).to_numpy() for name in value_names])
+        position, confidence = layout.allocate(table.num_rows)
         layout.fill(position, confidence, 0, block)
         positions.append(position)
         confidences.append(confidence)
         for part, name in enumerate(index_names):
-            index_parts[part].append(batch.column(name))
+            index_parts[part].extend(table.column(name).chunks)
     if not positions:
         raise InputFileError(path, "has header rows but no data rows")
     position, confidence = _concatenate(positions), _concatenate(confidences)
