@@ -5,10 +5,12 @@ last ingest (nothing of them is copied or read), copy the other sessions'
 remote files to a local staging folder and validate everything (nothing is
 written if any problem is found), record lab, subjects and sessions, then
 ingest the sessions in parallel: one Prefect task per session (retried on I/O
-errors), its work on a Dask worker; then take back the new sessions whose
-ingest failed (and a new subject or lab left empty), and summarise the reused
-label sets that have no summary yet (ingested by an older etholake). The
-staging folder is removed when the flow ends.
+errors), its work on a Dask worker, an existing session taking the manifest's
+metadata only if its ingest succeeds; then update the existing subjects unless
+all their sessions failed, take back the new sessions whose ingest failed (and
+a new subject or lab left empty), and summarise the reused label sets that
+have no summary yet (ingested by an older etholake). The staging folder is
+removed when the flow ends.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from etholake.ingest import SessionOutcome, ingest_session
 from etholake.ingest.label_summaries import summarise_unsummarised_label_sets
 from etholake.ingest.manifest import Manifest
 from etholake.ingest.preflight import SessionPlan, checked_manifests
-from etholake.ingest.register import register_manifest, take_back_empty
+from etholake.ingest.register import register_manifest, settle_registration
 from etholake.ingest.session import fill_unchanged
 from etholake.ingest.staging import Staging
 from etholake.ingest.stamps import unchanged_sessions
@@ -80,13 +82,14 @@ def ingest_flow(
         todo = [plan for plan in plans if not plan.unchanged]
         calls = [(plan, settings.lake, settings.storage_options, settings.catalog_url, settings.user) for plan in todo]
         labels = [f"{plan.entry.subject}/{plan.entry.name}" for plan in todo]
+        outcomes: list[SessionOutcome] | None = None
         try:
             ingested = iter(fan_out(_ingest, calls, labels, description="ingest", show_progress=show_progress))
             outcomes = [left_out[id(plan)] if plan.unchanged else next(ingested) for plan in plans]
         finally:
             with Catalog(settings.catalog_url, migrate_schema=False) as opened:
                 for registration in registrations:
-                    take_back_empty(opened, settings.user, registration)
+                    settle_registration(opened, settings.user, registration, outcomes)
     with Catalog(settings.catalog_url, migrate_schema=False) as opened:
         summarise_unsummarised_label_sets(
             Lake(settings.lake, settings.storage_options), opened, settings.user, outcomes

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from etholake.catalog import NewAsset, SessionKey
+from etholake.catalog.models import Subject
 from etholake.errors import AccessDeniedError, EtholakeError, InvalidNameError, NotFoundError, OptionError
 
 A1 = SessionKey("labA", "m1", "private1")
@@ -289,6 +291,20 @@ def test_registrations_report_what_they_created(catalog):
     assert catalog.register_subject("alice", "labA", "m1", sex="F") is False
     assert catalog.register_session("alice", A1) is True
     assert catalog.register_session("alice", A1, fps=30.0) is False
+
+
+def test_registrations_can_leave_existing_rows_as_they_are(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1", strain="C57BL/6J")
+    catalog.register_session("alice", A1, fps=30.0, experimenter="ann")
+    assert catalog.register_subject("alice", "labA", "m1", update_existing=False, strain="BALB/c") is False
+    assert catalog.register_session("alice", A1, update_existing=False, fps=25.0, experimenter="bob") is False
+    assert catalog.register_session("alice", A2, update_existing=False, fps=25.0) is True
+    session = catalog.session("alice", A1)
+    assert (session["fps"], session["experimenter"]) == (30.0, "ann")
+    assert catalog.session("alice", A2)["fps"] == 25.0
+    with catalog.transaction() as db:
+        assert db.scalar(select(Subject.strain).where(Subject.name == "m1")) == "C57BL/6J"
 
 
 def test_remove_empty_takes_back_only_what_holds_nothing(two_labs):

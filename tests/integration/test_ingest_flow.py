@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select
 
-from etholake.catalog import Catalog
+from etholake.catalog import Catalog, SessionKey
 from etholake.catalog.models import BehaviorSummary, Subject
 from etholake.ingest import ManifestError
 from etholake.lake import find_orphans, open_lake
@@ -223,3 +223,43 @@ def test_a_new_session_whose_file_fails_leaves_nothing_in_the_catalog(tmp_path, 
     with Catalog(catalog_url) as catalog:
         assert list(catalog.sessions("alice")["session"]) == ["s1"]
         assert len(catalog.assets("alice", kind="pose")) == 1
+
+
+def test_a_failed_reingest_leaves_the_sessions_and_subjects_metadata_as_they_were(tmp_path, flow_env, shared_data):
+    from etholake.flows.ingest import ingest_flow
+
+    source = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    lines = source.read_text().splitlines(keepends=True)
+    good, truncated = tmp_path / "good.csv", tmp_path / "truncated.csv"
+    good.write_text("".join(lines[:1004]))
+    truncated.write_text("".join(lines[:300]) + lines[300][:25])
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    kwargs = {"lake": str(tmp_path / "lake"), "catalog": catalog_url, "actor": "alice", "show_progress": False}
+
+    def run(pose, *, fps: float, experimenter: str, strain: str) -> str:
+        path = tmp_path / "manifest.json"
+        subjects = [{"name": "p1", "strain": strain}, {"name": "p2", "strain": strain}]
+        sessions = [
+            {"name": "s1", "subject": "p1", "fps": fps, "experimenter": experimenter, "pose": {"path": str(pose)}},
+            {"name": "s2", "subject": "p2", "fps": 30, "pose": {"path": str(good)}},
+        ]
+        manifest = {"manifest_version": 1, "lab": "ratlab", "subjects": subjects, "sessions": sessions}
+        path.write_text(json.dumps(manifest))
+        first, _ = ingest_flow(str(path), **kwargs)
+        return first.status
+
+    def stored() -> tuple[float, str, dict[str, str]]:
+        with Catalog(catalog_url) as catalog:
+            session = catalog.session("alice", SessionKey("ratlab", "p1", "s1"))
+            with catalog.transaction() as db:
+                strains = dict(db.execute(select(Subject.name, Subject.strain)).tuples().all())
+        return session["fps"], session["experimenter"], strains
+
+    assert run(good, fps=30, experimenter="ann", strain="Long-Evans") == "ingested"
+    assert stored() == (30, "ann", {"p1": "Long-Evans", "p2": "Long-Evans"})
+
+    assert run(truncated, fps=25, experimenter="bob", strain="Wistar") == "failed"
+    assert stored() == (30, "ann", {"p1": "Long-Evans", "p2": "Wistar"})
+
+    assert run(good, fps=25, experimenter="bob", strain="Wistar") == "ingested"
+    assert stored() == (25, "bob", {"p1": "Wistar", "p2": "Wistar"})

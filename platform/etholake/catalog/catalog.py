@@ -153,11 +153,15 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
 
     # subjects and sessions ----------------------------------------------------------------------
 
-    def register_subject(self, actor: str, lab: str, name: str, **metadata: Any) -> bool:
+    def register_subject(
+        self, actor: str, lab: str, name: str, *, update_existing: bool = True, **metadata: Any
+    ) -> bool:
         """Create subject ``name`` in ``lab`` or update the metadata given.
 
         Parameters
         ----------
+        update_existing
+            Whether an existing subject takes ``metadata`` (if not, it is left as it is).
         metadata
             Any of species, sex, age (ISO 8601 duration), date_of_birth, genotype,
             strain, description; None values leave the stored value alone.
@@ -180,17 +184,19 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             inserted = self._insert_ignore(
                 db, Subject, {"lab_id": lab_row.id, "name": name, "created_at": datetime.now().astimezone(), **values}
             )
-            if not inserted and values:
+            if not inserted and update_existing and values:
                 db.execute(update(Subject).where(Subject.lab_id == lab_row.id, Subject.name == name).values(**values))
         return inserted
 
-    def register_session(self, actor: str, key: SessionKey, **metadata: Any) -> bool:
+    def register_session(self, actor: str, key: SessionKey, *, update_existing: bool = True, **metadata: Any) -> bool:
         """Create a session (its subject must exist) or update the metadata given.
 
         Parameters
         ----------
         key
             Lab, subject and session names.
+        update_existing
+            Whether an existing session takes ``metadata`` (if not, it is left as it is).
         metadata
             Any of start_time (datetime with time zone), experimenter, protocol,
             description, fps, px_per_mm, arena_width_mm, arena_height_mm, license,
@@ -224,7 +230,7 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             row["created_at"] = datetime.now().astimezone()
             row["visibility"] = "private"
             inserted = self._insert_ignore(db, Session, {**row, **values})
-            if not inserted and values:
+            if not inserted and update_existing and values:
                 db.execute(
                     update(Session)
                     .where(Session.lab_id == lab_row.id, Session.subject_id == subject_id, Session.name == key.session)

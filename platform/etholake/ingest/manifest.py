@@ -77,6 +77,34 @@ class SessionEntry:
     calibration: FileEntry | None = None
 
 
+def session_fields(manifest: Manifest, entry: SessionEntry, fps: float | None) -> dict[str, Any]:
+    """The catalog fields of a session as the manifest gives them (None: not given, the stored value stays).
+
+    Parameters
+    ----------
+    manifest
+        The manifest holding ``entry`` (its license and default visibility apply).
+    entry
+        The session's entry.
+    fps
+        The frame rate the check settled on (from the manifest, the video or the pose file).
+    """
+    metadata = entry.metadata
+    arena = metadata.get("arena") or {}
+    return {
+        "start_time": metadata.get("start_time"),
+        "experimenter": metadata.get("experimenter"),
+        "protocol": metadata.get("protocol"),
+        "description": metadata.get("description"),
+        "fps": fps,
+        "px_per_mm": metadata.get("px_per_mm"),
+        "arena_width_mm": arena.get("width_mm"),
+        "arena_height_mm": arena.get("height_mm"),
+        "license": manifest.license,
+        "visibility": metadata.get("visibility", manifest.visibility),
+    }
+
+
 def session_files(entry: SessionEntry) -> list[FileEntry]:
     """Every file the session names, in reading order: video, pose, labels, neural, calibration.
 

@@ -12,7 +12,15 @@ from typing import Any
 from etholake.catalog import SessionKey
 from etholake.config import Settings
 from etholake.errors import EtholakeError
-from etholake.ingest.manifest import FileEntry, Manifest, ManifestError, SessionEntry, read_manifest, session_files
+from etholake.ingest.manifest import (
+    FileEntry,
+    Manifest,
+    ManifestError,
+    SessionEntry,
+    read_manifest,
+    session_fields,
+    session_files,
+)
 from etholake.ingest.staging import Staging, name_sources, stage_session, staging_folder
 from etholake.ingest.stamps import Stamp, entry_digest, file_stamp
 
@@ -42,6 +50,11 @@ class SessionPlan:
     """Whether the session was left out: its entry and file stamps are those of its last ingest."""
     label_sets: list[tuple[str, str, list[str]]] = field(default_factory=list)
     """Each label set the check read: its format, identity (``annotator:label_set``) and behaviors."""
+    session_fields: dict[str, Any] = field(default_factory=dict)
+    """The session's catalog fields from the manifest (:func:`etholake.ingest.manifest.session_fields`).
+
+    A new session is created with them; an existing one takes them only when its ingest succeeds.
+    """
 
 
 def _format(entry: FileEntry, detect, known: Collection[str], what: str, problems: list[str], where: str) -> str | None:
@@ -227,6 +240,7 @@ def plan_manifest(
                 continue
             plan, found = plan_session(manifest.lab, entry, staging)
             plan.entry_digest = entry_digest(manifest, entry)
+            plan.session_fields = session_fields(manifest, plan.entry, plan.fps)
             plans.append(plan)
             problems += found
             advance()

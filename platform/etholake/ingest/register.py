@@ -1,70 +1,89 @@
-"""Recording a manifest's lab, subjects and sessions in the catalog, and taking back what stayed empty."""
+"""Recording a manifest's lab, subjects and sessions in the catalog, and settling them once the sessions ran."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from etholake.catalog import Catalog, SessionKey
 from etholake.ingest.manifest import Manifest
 from etholake.ingest.preflight import SessionPlan
+from etholake.ingest.session import SessionOutcome
 
 
 @dataclass
 class Registration:
-    """What :func:`register_manifest` created (rather than found) in the catalog."""
+    """What :func:`register_manifest` created (rather than found) in the catalog, and the updates it held back."""
 
     lab: str
     lab_created: bool = False
     subjects: list[str] = field(default_factory=list)
     sessions: list[SessionKey] = field(default_factory=list)
+    subject_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The manifest's metadata of each subject that existed, applied by :func:`settle_registration`."""
 
 
 def register_manifest(catalog: Catalog, actor: str, manifest: Manifest, plans: list[SessionPlan]) -> Registration:
-    """Create (or update) the lab, subjects and sessions of ``manifest`` in ``catalog``.
+    """Create the lab, subjects and sessions of ``manifest`` that ``catalog`` does not hold yet.
 
-    Sessions left out as unchanged keep their records.
+    Existing subjects and sessions are not changed here: an existing session
+    takes the manifest's metadata when its ingest succeeds
+    (:func:`etholake.ingest.ingest_session`), an existing subject when
+    :func:`settle_registration` finds that not all of its sessions failed. A
+    failed ingest so leaves the catalog as it was. Sessions left out as
+    unchanged are not registered.
 
     Returns
     -------
     Registration
-        The lab, subjects and sessions that did not exist before.
+        The lab, subjects and sessions that did not exist before, and the held-back subject updates.
     """
     registration = Registration(manifest.lab, lab_created=catalog.create_lab(actor, manifest.lab))
     for name, metadata in manifest.subjects.items():
-        if catalog.register_subject(actor, manifest.lab, name, **metadata):
+        if catalog.register_subject(actor, manifest.lab, name, update_existing=False, **metadata):
             registration.subjects.append(name)
+        else:
+            registration.subject_updates[name] = metadata
     for plan in plans:
         if plan.unchanged:
             continue
-        entry = plan.entry
-        metadata = entry.metadata
-        arena = metadata.get("arena") or {}
-        key = SessionKey(manifest.lab, entry.subject, entry.name)
-        created = catalog.register_session(
-            actor,
-            key,
-            start_time=metadata.get("start_time"),
-            experimenter=metadata.get("experimenter"),
-            protocol=metadata.get("protocol"),
-            description=metadata.get("description"),
-            fps=plan.fps,
-            px_per_mm=metadata.get("px_per_mm"),
-            arena_width_mm=arena.get("width_mm"),
-            arena_height_mm=arena.get("height_mm"),
-            license=manifest.license,
-            visibility=metadata.get("visibility", manifest.visibility),
-        )
-        if created:
+        key = SessionKey(manifest.lab, plan.entry.subject, plan.entry.name)
+        if catalog.register_session(actor, key, update_existing=False, **plan.session_fields):
             registration.sessions.append(key)
     return registration
 
 
-def take_back_empty(catalog: Catalog, actor: str, registration: Registration) -> None:
-    """Remove what ``registration`` created and no ingest filled: a failed new session leaves no trace.
+def settle_registration(
+    catalog: Catalog, actor: str, registration: Registration, outcomes: Sequence[SessionOutcome] | None
+) -> None:
+    """Once the sessions ran: update the existing subjects, and take back what a failed ingest left empty.
 
-    Sessions whose ingest failed hold no asset; subjects and the lab that then
-    hold nothing go too. Anything holding data stays.
+    Parameters
+    ----------
+    catalog, actor
+        Where and as whom the manifest was registered.
+    registration
+        From :func:`register_manifest`.
+    outcomes
+        Every session's outcome (of any manifest of the run), or None when the
+        run was interrupted before all ended: then no subject is updated (the
+        next run does it).
+
+    Notes
+    -----
+    An existing subject takes the manifest's metadata unless every one of its
+    sessions in the run failed. New sessions whose ingest failed hold no asset:
+    they are removed, then the new subjects and the new lab that hold nothing.
+    Anything holding data stays.
     """
+    if outcomes is not None:
+        ended = [o.session for o in outcomes if o.session.lab == registration.lab]
+        failed = [o.session for o in outcomes if o.session.lab == registration.lab and o.status == "failed"]
+        only_failed = {key.subject for key in failed} - {key.subject for key in ended if key not in failed}
+        for name, metadata in registration.subject_updates.items():
+            if name not in only_failed:
+                catalog.register_subject(actor, registration.lab, name, **metadata)
     catalog.remove_empty(
         actor,
         registration.lab,

@@ -345,6 +345,8 @@ def ingest_session(
 ) -> SessionOutcome:
     """Ingest one planned session (its lab, subject and session rows must exist).
 
+    When it succeeds, the session takes the catalog fields of ``plan.session_fields``.
+
     Parameters
     ----------
     plan
@@ -367,7 +369,9 @@ def ingest_session(
     with Catalog(catalog_url, migrate_schema=False) as catalog:
         extra = dict(catalog.session(user, key)["extra"] or {})
         if extra.get("ingest_files") == plan.file_stamps and _unchanged(plan, digests, extra, outcome):
-            catalog.register_session(user, key, extra={**extra, "ingest_entry": plan.entry_digest})
+            catalog.register_session(
+                user, key, extra={**extra, "ingest_entry": plan.entry_digest}, **plan.session_fields
+            )
             return outcome
         try:
             pending, qc = _gather(plan, digests, outcome)
@@ -376,7 +380,7 @@ def ingest_session(
             return outcome
         if _unchanged(plan, digests, extra, outcome):
             recorded = {"ingest_files": plan.file_stamps, "ingest_entry": plan.entry_digest}
-            catalog.register_session(user, key, extra={**extra, **recorded})
+            catalog.register_session(user, key, extra={**extra, **recorded}, **plan.session_fields)
             return outcome
         try:
             _publish_pending(lake, catalog, user, key, pending, outcome)
@@ -389,7 +393,7 @@ def ingest_session(
         extra["ingest_recipe"] = session_recipe(plan, digests)
         extra["ingest_files"] = plan.file_stamps
         extra["ingest_entry"] = plan.entry_digest
-        catalog.register_session(user, key, extra=extra)
+        catalog.register_session(user, key, extra=extra, **plan.session_fields)
     return outcome
 
 
