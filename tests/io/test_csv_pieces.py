@@ -10,8 +10,8 @@ import pyarrow.csv as pacsv
 import pytest
 from conftest import shared_file
 
-from etholake.io import _csv_chunks, read_pose
-from etholake.io._csv_chunks import read_csv_pieces
+from etholake.io import _csv_pieces, read_pose
+from etholake.io._csv_pieces import read_csv_pieces
 
 NAMES = ["label", "x", "y"]
 CONVERT = pacsv.ConvertOptions(column_types={"label": pa.string(), "x": pa.float64(), "y": pa.float64()})
@@ -84,7 +84,7 @@ def test_a_short_last_row_is_the_parsers_error(tmp_path: Path):
 def test_real_pose_files_read_the_same_in_small_pieces(relative: str, monkeypatch: pytest.MonkeyPatch):
     path = shared_file(relative)
     whole = read_pose(path)
-    monkeypatch.setattr(_csv_chunks, "PIECE_BYTES", 1024)
+    monkeypatch.setattr(_csv_pieces, "PIECE_BYTES", 1024)
     pieced = read_pose(path)
     assert pieced.identical(whole)
     np.testing.assert_array_equal(pieced["position"].values, whole["position"].values)

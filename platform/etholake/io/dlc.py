@@ -9,7 +9,7 @@ treated as consecutive frames.
 
 Values are copied in row blocks straight into float32 arrays: ``.h5`` files
 through h5py (no pandas MultiIndex frame, no unpickling), ``.csv`` files
-in pieces parsed by pyarrow on every core (``_csv_chunks``) after the header
+in pieces parsed by pyarrow on every core (``_csv_pieces``) after the header
 rows are parsed.
 DeepLabCut's likelihood is a probability (0-1); points written as ``0,0,0``
 or left empty are missing (NaN).
@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._csv_chunks import read_csv_pieces
+from etholake.io._csv_pieces import read_csv_pieces
 from etholake.io._files import open_hdf5, read_header_rows, require_readable_file, warn_fixup, wrap_errors
 from etholake.io._layout import ColumnLayout, build_pose, layout_from_columns, mask_zero_points
 from etholake.io._pandas_hdf import PandasFrame, UnsafePickleError, pandas_keys, read_pandas_frame
