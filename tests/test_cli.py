@@ -479,6 +479,15 @@ def test_query_assets_says_which_version_replaced_which(workdir):
     listed = json.loads(runner.invoke(app, ["query", "assets", "--format", "json"]).output)
     versions = {row["id"]: (row["replaces"], row["replaced_by"]) for row in listed}
     assert versions == {second.id: (first.id, ""), first.id: ("", second.id)}
+    (overview,) = json.loads(runner.invoke(app, ["query", "session", "labA/m1/s1", "--format", "json"]).output)
+    assert overview["assets"] == {"pose": "1 (+1 older version)"}
+    assert (overview["lab"], overview["subject"], overview["session"]) == key
+    table = runner.invoke(app, ["query", "session", "labA/m1/s1"])
+    assert table.exit_code == 0 and "pose 1 (+1 older version)" in table.output
+    csv_lines = runner.invoke(app, ["query", "session", "labA/m1/s1", "--format", "csv"]).output.splitlines()
+    assert len(csv_lines) == 2 and csv_lines[1].endswith(",pose 1 (+1 older version)")
+    missing = runner.invoke(app, ["query", "session", "labA/m1/s9"])
+    assert missing.exit_code == 1 and str(missing.exception) == "no session labA/m1/s9 visible to alice"
 
 
 def test_query_assets_lists_ids_with_what_each_asset_is(workdir):

@@ -2,13 +2,16 @@
 
 import json
 import re
+from collections import Counter
 
 import pandas as pd
 import pytest
 from sqlalchemy import delete, select
+from typer.testing import CliRunner
 
 from etholake.catalog import Catalog, SessionKey
 from etholake.catalog.models import BehaviorSummary, Subject
+from etholake.cli import app
 from etholake.ingest import ManifestError
 from etholake.lake import find_orphans, open_lake
 from etholake.lake.formats import read_zarr
@@ -101,6 +104,19 @@ def test_rat_dyad_ingests_in_one_command_and_twice_creates_nothing(rat_manifest,
         assert fanned_out == [16, 0, 16], "the second run left every session out unread; --rehash hashed them all"
         assert len(catalog.assets("alice")) == first_count
         assert find_orphans(open_lake(lake_url), catalog) == []
+        kinds = Counter(a.kind for a in catalog.assets("alice", session=SessionKey("ratlab", "pair13", "video13")))
+        video13_pose = next(a for a in poses if a.session.session == "video13")
+
+    for variable, value in (("ETHOLAKE_LAKE", lake_url), ("ETHOLAKE_CATALOG", catalog_url), ("ETHOLAKE_USER", "alice")):
+        monkeypatch.setenv(variable, value)
+    shown = CliRunner().invoke(app, ["query", "session", "ratlab/pair13/video13", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    (overview,) = json.loads(shown.output)
+    (video13,) = [o for o in outcomes if o.session.session == "video13"]
+    assert overview["qc_notes"] == video13.notes and any("clip=True" in note for note in overview["qc_notes"])
+    assert overview["pose_frames"] == read_zarr(lake.uri(video13_pose.uri), {}).sizes["time"]
+    assert overview["assets"] == {kind: str(count) for kind, count in sorted(kinds.items())}
+    assert (overview["species"], overview["license"], overview["ingested"]) == ("Rattus norvegicus", "MIT", True)
 
 
 def test_a_bad_manifest_writes_nothing(tmp_path, flow_env, shared_data):

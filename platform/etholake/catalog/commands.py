@@ -1,4 +1,4 @@
-"""CLI commands that query the catalog: ``query sessions|units|models|assets``, ``lineage``, ``models``."""
+"""CLI commands that query the catalog: ``query sessions|session|units|models|assets``, ``lineage``, ``models``."""
 
 from __future__ import annotations
 
@@ -150,6 +150,48 @@ def query_assets(
         for record in records
     ]
     print_frame(pd.DataFrame(rows, columns=ASSET_COLUMNS), output, title="assets")
+
+
+@query_app.command("session")
+def query_session(
+    session: str = typer.Argument(..., help="The session, written lab/subject/session."),
+    output: OutputFormat = FORMAT,
+) -> None:
+    """One session: metadata, subject, sharing, the ingest's QC findings and current assets per kind.
+
+    The assets themselves (ids, versions): query assets --session LAB/SUBJECT/SESSION.
+    """
+    from etholake.catalog.session_overview import session_overview
+    from etholake.jobs.commands import parse_session_key
+
+    key = parse_session_key(session)
+    user = load_settings().user
+    with open_catalog() as catalog:
+        overview = session_overview(catalog.session(user, key), catalog.assets(user, session=key))
+    if output == OutputFormat.json:
+        print_frame(pd.DataFrame([overview]), output)
+        return
+    as_text = {field: _overview_text(value) for field, value in overview.items()}
+    if output == OutputFormat.csv:
+        print_frame(pd.DataFrame([as_text]), output)
+        return
+    from rich.table import Table
+
+    from etholake.console import command_console
+
+    table = Table("field", "value", title=session)
+    for field, text in as_text.items():
+        table.add_row(field, "" if text is None else f"{text:g}" if isinstance(text, float) else str(text))
+    command_console().print(table)
+
+
+def _overview_text(value: object) -> object:
+    """Lists and mappings of the overview as one line of text (for the table and CSV)."""
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value) or None
+    if isinstance(value, dict):
+        return ", ".join(f"{name} {count}" for name, count in value.items()) or None
+    return value
 
 
 def _models_frame(name: str | None, stage: str | None) -> pd.DataFrame:
