@@ -8,7 +8,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
-from conftest import shared_file
 
 from etholake.io import _csv_pieces, read_pose
 from etholake.io._csv_pieces import read_csv_pieces
@@ -81,8 +80,8 @@ def test_a_short_last_row_is_the_parsers_error(tmp_path: Path):
         "pose/lp_aind_mouseface_bottom.predictions.csv",
     ],
 )
-def test_real_pose_files_read_the_same_in_small_pieces(relative: str, monkeypatch: pytest.MonkeyPatch):
-    path = shared_file(relative)
+def test_real_pose_files_read_the_same_in_small_pieces(relative: str, monkeypatch: pytest.MonkeyPatch, shared_data):
+    path = shared_data(relative)
     whole = read_pose(path)
     monkeypatch.setattr(_csv_pieces, "PIECE_BYTES", 1024)
     pieced = read_pose(path)
