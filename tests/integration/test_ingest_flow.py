@@ -255,14 +255,14 @@ def test_a_failed_reingest_leaves_the_sessions_and_subjects_metadata_as_they_wer
     def run(pose, *, fps: float, experimenter: str, strain: str) -> str:
         path = tmp_path / "manifest.json"
         subjects = [{"name": "p1", "strain": strain}, {"name": "p2", "strain": strain}]
-        sessions = [
-            {"name": "s1", "subject": "p1", "fps": fps, "experimenter": experimenter, "pose": {"path": str(pose)}},
-            {"name": "s2", "subject": "p2", "fps": 30, "pose": {"path": str(good)}},
-        ]
+        first = {"name": "s1", "subject": "p1", "fps": fps, "experimenter": experimenter, "pose": {"path": str(pose)}}
+        first["start_time"] = "2024-03-01T10:00:00+01:00"
+        sessions = [first, {"name": "s2", "subject": "p2", "fps": 30, "pose": {"path": str(good)}}]
         manifest = {"manifest_version": 1, "lab": "ratlab", "subjects": subjects, "sessions": sessions}
         path.write_text(json.dumps(manifest))
-        first, _ = ingest_flow(str(path), **kwargs)
-        return first.status
+        outcome, _ = ingest_flow(str(path), **kwargs)
+        reported.append([note for note in outcome.notes if note.startswith("session fields updated")])
+        return outcome.status
 
     def stored() -> tuple[float, str, dict[str, str]]:
         with Catalog(catalog_url) as catalog:
@@ -271,6 +271,7 @@ def test_a_failed_reingest_leaves_the_sessions_and_subjects_metadata_as_they_wer
                 strains = dict(db.execute(select(Subject.name, Subject.strain)).tuples().all())
         return session["fps"], session["experimenter"], strains
 
+    reported: list[list[str]] = []
     assert run(good, fps=30, experimenter="ann", strain="Long-Evans") == "ingested"
     assert stored() == (30, "ann", {"p1": "Long-Evans", "p2": "Long-Evans"})
 
@@ -279,3 +280,12 @@ def test_a_failed_reingest_leaves_the_sessions_and_subjects_metadata_as_they_wer
 
     assert run(good, fps=25, experimenter="bob", strain="Wistar") == "ingested"
     assert stored() == (25, "bob", {"p1": "Wistar", "p2": "Wistar"})
+    assert run(good, fps=25, experimenter="carol", strain="Wistar") == "unchanged"
+    assert run(good, fps=25, experimenter="carol", strain="Wistar") == "unchanged"
+    assert reported == [
+        [],
+        [],
+        ["session fields updated: experimenter ann -> bob; fps 30 -> 25"],
+        ["session fields updated: experimenter bob -> carol"],
+        [],
+    ]

@@ -292,6 +292,7 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
                 Session.start_time,
                 Session.experimenter,
                 Session.protocol,
+                Session.description,
                 Session.fps,
                 Session.px_per_mm,
                 Session.arena_width_mm,

@@ -20,6 +20,7 @@ _SESSION_FIELDS = (
     "start_time",
     "experimenter",
     "protocol",
+    "description",
     "fps",
     "px_per_mm",
     "arena_width_mm",

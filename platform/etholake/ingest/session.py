@@ -34,6 +34,7 @@ from etholake.catalog import BehaviorSummaryRows, Catalog, SessionKey
 from etholake.catalog.records import PREVIOUS_VERSION
 from etholake.errors import DuplicateAssetError, EtholakeError, IntegrityError
 from etholake.inference.summary import labels_summary
+from etholake.ingest.field_changes import field_changes
 from etholake.ingest.labels import read_label_entry, session_frames
 from etholake.ingest.manifest import session_files
 from etholake.ingest.preflight import SessionPlan
@@ -345,7 +346,8 @@ def ingest_session(
 ) -> SessionOutcome:
     """Ingest one planned session (its lab, subject and session rows must exist).
 
-    When it succeeds, the session takes the catalog fields of ``plan.session_fields``.
+    When it succeeds, the session takes the catalog fields of ``plan.session_fields``, and
+    ``outcome.notes`` says which of them changed.
 
     Parameters
     ----------
@@ -367,11 +369,14 @@ def ingest_session(
     lake = Lake(lake_url, storage_options)
     digests = start_file_hashes(plan)
     with Catalog(catalog_url, migrate_schema=False) as catalog:
-        extra = dict(catalog.session(user, key)["extra"] or {})
+        record = catalog.session(user, key)
+        extra = dict(record["extra"] or {})
+        changes = field_changes(record, plan.session_fields)
         if extra.get("ingest_files") == plan.file_stamps and _unchanged(plan, digests, extra, outcome):
             catalog.register_session(
                 user, key, extra={**extra, "ingest_entry": plan.entry_digest}, **plan.session_fields
             )
+            _note_changes(outcome, changes)
             return outcome
         try:
             pending, qc = _gather(plan, digests, outcome)
@@ -381,6 +386,7 @@ def ingest_session(
         if _unchanged(plan, digests, extra, outcome):
             recorded = {"ingest_files": plan.file_stamps, "ingest_entry": plan.entry_digest}
             catalog.register_session(user, key, extra={**extra, **recorded}, **plan.session_fields)
+            _note_changes(outcome, changes)
             return outcome
         try:
             _publish_pending(lake, catalog, user, key, pending, outcome)
@@ -394,7 +400,14 @@ def ingest_session(
         extra["ingest_files"] = plan.file_stamps
         extra["ingest_entry"] = plan.entry_digest
         catalog.register_session(user, key, extra=extra, **plan.session_fields)
+    _note_changes(outcome, changes)
     return outcome
+
+
+def _note_changes(outcome: SessionOutcome, changes: list[str]) -> None:
+    """Tell the run which catalog fields the manifest changed (not kept with the session's QC notes)."""
+    if changes:
+        outcome.notes = [*outcome.notes, f"session fields updated: {'; '.join(changes)}"]
 
 
 def _unchanged(plan: SessionPlan, digests: FileDigests, extra: dict[str, Any], outcome: SessionOutcome) -> bool:
