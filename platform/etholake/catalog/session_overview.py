@@ -6,9 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from etholake.catalog.catalog import SESSION_FIELDS
 from etholake.catalog.records import PREVIOUS_VERSION, AssetRecord
 
-_SESSION_FIELDS = (
+_OVERVIEW_FIELDS = (
     "lab",
     "subject",
     "session",
@@ -17,16 +18,7 @@ _SESSION_FIELDS = (
     "age",
     "genotype",
     "strain",
-    "start_time",
-    "experimenter",
-    "protocol",
-    "description",
-    "fps",
-    "px_per_mm",
-    "arena_width_mm",
-    "arena_height_mm",
-    "visibility",
-    "license",
+    *(name for name in SESSION_FIELDS if name != "extra"),
 )
 _QC_COUNTS = ("pose_frames", "video_frames")
 _QC_FLAGS = ("frame_count_mismatch", "fps_mismatch")
@@ -50,7 +42,7 @@ def session_overview(record: dict[str, Any], assets: Sequence[AssetRecord]) -> d
         (whether an ingest completed), and ``assets``: the current assets per
         kind, with how many older versions they replaced.
     """
-    overview = {name: record.get(name) for name in _SESSION_FIELDS}
+    overview = {name: record.get(name) for name in _OVERVIEW_FIELDS}
     extra = record.get("extra") or {}
     quality = extra.get("qc") or {}
     overview.update({name: quality.get(name) for name in _QC_COUNTS})
