@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import numpy as np
@@ -22,7 +23,8 @@ class OutputFormat(enum.StrEnum):
     json = "json"
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A value as a table cell: floats to 4 significant digits, times to the second, lists and mappings as text."""
     if isinstance(value, float):
         return "" if value != value else f"{value:.4g}"
     if value is None or value is pd.NaT:
@@ -30,9 +32,9 @@ def _cell(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, list | tuple):
-        return ", ".join(_cell(item) for item in value)
+        return ", ".join(cell_text(item) for item in value)
     if isinstance(value, dict):
-        return ", ".join(f"{key} {_cell(item)}" for key, item in value.items())
+        return ", ".join(f"{key} {cell_text(item)}" for key, item in value.items())
     return str(value)
 
 
@@ -78,9 +80,17 @@ def print_frame(
     shown = frame.drop(columns=folded)
     table = Table(*[str(c) for c in shown.columns], title=title)
     for row in shown.itertuples(index=False):
-        table.add_row(*[_cell(value) for value in row])
+        table.add_row(*[cell_text(value) for value in row])
     console = command_console()
     console.print(table)
     for column in folded:
-        console.print(f"{column} (every row): {_cell(frame[column].iloc[0])}")
+        console.print(f"{column} (every row): {cell_text(frame[column].iloc[0])}")
     console.print(f"{len(frame)} row(s)")
+
+
+def print_fields(fields: Iterable[tuple[str, object]], *, title: str | None = None) -> None:
+    """Print name-value pairs as a two-column table without header or border (one record, read down)."""
+    table = Table(show_header=False, box=None, title=title)
+    for name, value in fields:
+        table.add_row(name, cell_text(value))
+    command_console().print(table)

@@ -11,7 +11,7 @@ from etholake.catalog import open_catalog
 from etholake.catalog.records import PREVIOUS_VERSION
 from etholake.config import load_settings
 from etholake.errors import OptionError
-from etholake.tables import OutputFormat, print_frame
+from etholake.tables import OutputFormat, cell_text, print_fields, print_frame
 
 query_app = typer.Typer(help="Query the catalog (visibility rules apply).", no_args_is_help=True)
 models_app = typer.Typer(help="List, inspect, promote and archive model versions.", no_args_is_help=True)
@@ -171,27 +171,12 @@ def query_session(
     if output == OutputFormat.json:
         print_frame(pd.DataFrame([overview]), output)
         return
-    as_text = {field: _overview_text(value) for field, value in overview.items()}
+    overview["qc_notes"] = "; ".join(overview["qc_notes"]) or None
     if output == OutputFormat.csv:
-        print_frame(pd.DataFrame([as_text]), output)
+        overview["assets"] = cell_text(overview["assets"])
+        print_frame(pd.DataFrame([overview]), output)
         return
-    from rich.table import Table
-
-    from etholake.console import command_console
-
-    table = Table("field", "value", title=session)
-    for field, text in as_text.items():
-        table.add_row(field, "" if text is None else f"{text:g}" if isinstance(text, float) else str(text))
-    command_console().print(table)
-
-
-def _overview_text(value: object) -> object:
-    """Lists and mappings of the overview as one line of text (for the table and CSV)."""
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value) or None
-    if isinstance(value, dict):
-        return ", ".join(f"{name} {count}" for name, count in value.items()) or None
-    return value
+    print_fields(overview.items(), title=session)
 
 
 def _models_frame(name: str | None, stage: str | None) -> pd.DataFrame:
@@ -234,9 +219,6 @@ def models_show(name: str, version: str = typer.Argument("latest"), output: Outp
     """
     import json
 
-    from rich.table import Table
-
-    from etholake.console import command_console
     from etholake.jobs.models import registered_card
     from etholake.lake import open_lake
     from etholake.models.card_summary import card_behaviors, card_overview
@@ -247,10 +229,7 @@ def models_show(name: str, version: str = typer.Argument("latest"), output: Outp
         typer.echo(json.dumps(card, indent=1, default=str))
         return
     if output == OutputFormat.table:
-        overview = Table(show_header=False, box=None)
-        for field, text in card_overview(card):
-            overview.add_row(field, text)
-        command_console().print(overview)
+        print_fields(card_overview(card))
     print_frame(card_behaviors(card), output, title="per behavior")
 
 

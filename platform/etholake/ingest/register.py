@@ -78,9 +78,9 @@ def settle_registration(
     Anything holding data stays.
     """
     if outcomes is not None:
-        ended = [o.session for o in outcomes if o.session.lab == registration.lab]
-        failed = [o.session for o in outcomes if o.session.lab == registration.lab and o.status == "failed"]
-        only_failed = {key.subject for key in failed} - {key.subject for key in ended if key not in failed}
+        in_lab = [o for o in outcomes if o.session.lab == registration.lab]
+        failed = {o.session.subject for o in in_lab if o.status == "failed"}
+        only_failed = failed - {o.session.subject for o in in_lab if o.status != "failed"}
         for name, metadata in registration.subject_updates.items():
             if name not in only_failed:
                 catalog.register_subject(actor, registration.lab, name, **metadata)

@@ -347,7 +347,8 @@ def ingest_session(
     """Ingest one planned session (its lab, subject and session rows must exist).
 
     When it succeeds, the session takes the catalog fields of ``plan.session_fields``, and
-    ``outcome.notes`` says which of them changed.
+    ``outcome.notes`` says which of them changed (a note for this run, not kept with the
+    session's QC notes).
 
     Parameters
     ----------
@@ -372,22 +373,22 @@ def ingest_session(
         record = catalog.session(user, key)
         extra = dict(record["extra"] or {})
         changes = field_changes(record, plan.session_fields)
-        if extra.get("ingest_files") == plan.file_stamps and _unchanged(plan, digests, extra, outcome):
-            catalog.register_session(
-                user, key, extra={**extra, "ingest_entry": plan.entry_digest}, **plan.session_fields
-            )
-            _note_changes(outcome, changes)
+
+        def succeed(recorded: dict[str, Any]) -> SessionOutcome:
+            catalog.register_session(user, key, extra=recorded, **plan.session_fields)
+            if changes:
+                outcome.notes = [*outcome.notes, f"session fields updated: {'; '.join(changes)}"]
             return outcome
+
+        if extra.get("ingest_files") == plan.file_stamps and _unchanged(plan, digests, extra, outcome):
+            return succeed({**extra, "ingest_entry": plan.entry_digest})
         try:
             pending, qc = _gather(plan, digests, outcome)
         except EtholakeError as error:
             outcome.error = name_sources(str(error), session_files(plan.entry))
             return outcome
         if _unchanged(plan, digests, extra, outcome):
-            recorded = {"ingest_files": plan.file_stamps, "ingest_entry": plan.entry_digest}
-            catalog.register_session(user, key, extra={**extra, **recorded}, **plan.session_fields)
-            _note_changes(outcome, changes)
-            return outcome
+            return succeed({**extra, "ingest_files": plan.file_stamps, "ingest_entry": plan.entry_digest})
         try:
             _publish_pending(lake, catalog, user, key, pending, outcome)
         except (IntegrityError, DuplicateAssetError) as error:
@@ -399,15 +400,7 @@ def ingest_session(
         extra["ingest_recipe"] = session_recipe(plan, digests)
         extra["ingest_files"] = plan.file_stamps
         extra["ingest_entry"] = plan.entry_digest
-        catalog.register_session(user, key, extra=extra, **plan.session_fields)
-    _note_changes(outcome, changes)
-    return outcome
-
-
-def _note_changes(outcome: SessionOutcome, changes: list[str]) -> None:
-    """Tell the run which catalog fields the manifest changed (not kept with the session's QC notes)."""
-    if changes:
-        outcome.notes = [*outcome.notes, f"session fields updated: {'; '.join(changes)}"]
+        return succeed(extra)
 
 
 def _unchanged(plan: SessionPlan, digests: FileDigests, extra: dict[str, Any], outcome: SessionOutcome) -> bool:
