@@ -173,6 +173,37 @@ def corrupted_frame_index_h5(shared_data, tmp_path):
     return path, {}, f"frame number {2**62}, which no video has: the file looks corrupted"
 
 
+def edited_csv_row(shared_data, tmp_path, cells: dict[int, str]) -> Path:
+    path = copy(shared_data, DLC_CSV, tmp_path)
+    lines = path.read_text().split("\n")
+    row = lines[5].split(",")
+    for column, value in cells.items():
+        row[column] = value
+    lines[5] = ",".join(row)
+    path.write_text("\n".join(lines))
+    return path
+
+
+def infinite_position_csv(shared_data, tmp_path):
+    path = edited_csv_row(shared_data, tmp_path, {1: "inf"})
+    return path, {}, r"position has 1 infinite value \(first at frame 2, keypoint 'Nose', individual '[^']+'\)"
+
+
+def infinite_confidence_csv(shared_data, tmp_path):
+    path = edited_csv_row(shared_data, tmp_path, {6: "-inf"})
+    return path, {}, r"confidence has 1 infinite value \(first at frame 2, keypoint 'Left_ear', "
+
+
+def value_beyond_float32_h5(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    with h5py.File(path, "r+") as handle:
+        table = handle["df_with_missing/table"]
+        rows = table[()]
+        rows["values_block_0"][5, 0] = 1e300
+        table[...] = rows
+    return path, {}, "position has 1 infinite value.*beyond float32's range"
+
+
 BAD_FILES = [
     truncated_h5,
     corrupted_h5,
@@ -199,6 +230,9 @@ BAD_FILES = [
     caltech_labels_as_dlc_csv,
     caltech_labels_as_pose,
     corrupted_frame_index_h5,
+    infinite_position_csv,
+    infinite_confidence_csv,
+    value_beyond_float32_h5,
 ]
 
 
@@ -299,3 +333,20 @@ def test_read_error_while_hashing_raises_input_file_error_and_is_not_remembered(
     assert raised.value.path == str(path)
     monkeypatch.undo()
     assert read_pose(path).attrs["source_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_likelihoods_outside_0_1_are_kept_as_scores_with_a_warning_naming_the_first(shared_data, tmp_path):
+    path = edited_csv_row(shared_data, tmp_path, {3: "7.5", 6: "-0.5"})
+    with pytest.warns(
+        UserWarning, match=r"2 confidence values outside \[0, 1\] \(first 7.5 at frame 2, keypoint 'Nose'"
+    ):
+        ds = read_pose(path, fps=30.0)
+    assert ds.attrs["confidence_kind"] == "score"
+    assert ds["confidence"].sel(keypoint="Nose").values[2, 0] == 7.5
+
+
+def test_likelihoods_within_0_1_stay_probabilities(shared_data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = read_pose(shared_data(DLC_CSV), fps=30.0)
+    assert ds.attrs["confidence_kind"] == "probability"

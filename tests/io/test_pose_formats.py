@@ -22,7 +22,10 @@ def dlc_frame(individuals=("a1", "a2"), bodyparts=("nose", "tail"), coords=("x",
         [["DLC_scorer"], list(individuals), list(bodyparts), list(coords)],
         names=["scorer", "individuals", "bodyparts", "coords"],
     )
-    return pd.DataFrame(RNG.uniform(1, 100, (n, len(columns))), columns=columns, index=index)
+    values = RNG.uniform(1, 100, (n, len(columns)))
+    likelihoods = columns.get_level_values("coords") == "likelihood"
+    values[:, likelihoods] = RNG.uniform(0, 1, (n, likelihoods.sum()))
+    return pd.DataFrame(values, columns=columns, index=index)
 
 
 def test_dlc_three_level_image_index_csv_and_h5(tmp_path):

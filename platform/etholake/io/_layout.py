@@ -81,16 +81,20 @@ class ColumnLayout:
         return position, confidence
 
     def fill(self, position: np.ndarray, confidence: np.ndarray, start: int, block: np.ndarray) -> None:
-        """Copy a block of table rows (rows, columns) into the arrays from row ``start`` on."""
+        """Copy a block of table rows (rows, columns) into the arrays from row ``start`` on.
+
+        A value beyond float32's range becomes inf silently: ``read_pose`` refuses the file, naming it.
+        """
         stop = start + block.shape[0]
-        if self.product_coords is not None:
-            self._fill_product(position, confidence, start, stop, block)
-            return
-        space, keypoint, individual = self.position_index
-        position[start:stop, space, keypoint, individual] = block[:, self.position_columns]
-        if self.has_confidence:
-            keypoint, individual = self.confidence_index
-            confidence[start:stop, keypoint, individual] = block[:, self.confidence_columns]
+        with np.errstate(over="ignore"):
+            if self.product_coords is not None:
+                self._fill_product(position, confidence, start, stop, block)
+                return
+            space, keypoint, individual = self.position_index
+            position[start:stop, space, keypoint, individual] = block[:, self.position_columns]
+            if self.has_confidence:
+                keypoint, individual = self.confidence_index
+                confidence[start:stop, keypoint, individual] = block[:, self.confidence_columns]
 
     def _fill_product(
         self, position: np.ndarray, confidence: np.ndarray, start: int, stop: int, block: np.ndarray

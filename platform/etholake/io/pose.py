@@ -30,6 +30,7 @@ from etholake.io._files import (
     wrap_errors,
 )
 from etholake.io._pandas_hdf import pandas_keys
+from etholake.io._values import require_plausible_values
 from etholake.io.anipose import read_anipose_h5
 from etholake.io.deepposekit import read_deepposekit_h5
 from etholake.io.dlc import count_dlc_csv_frames, count_dlc_h5_frames, read_dlc_csv, read_dlc_h5
@@ -152,6 +153,7 @@ def read_pose(
         if format is None:
             raise
         raise InputFileError(path, error.problem + _format_hint(path, format)) from error
+    ds = require_plausible_values(path, ds)
     ds.attrs["source_format"] = name
     timeless = ds.attrs.get("fps") is None and ds.sizes["time"] and ds["time"].isnull().all()
     if timeless and "image_path" not in ds.coords:
