@@ -56,3 +56,51 @@ def test_missing_file_and_unknown_format(tmp_path):
 def test_caltech_file_read_as_another_format_raises(shared_data, format):
     with pytest.raises(InputFileError):
         read_labels(shared_data("rat_dyad/labels/9_annot.txt"), format=format)
+
+
+BORIS_EVENTS = (
+    "Observation id,Observation date,Description,Media file(s),Total length,FPS,Subject,Behavior,Behavioral category,"
+    "Behavior type,Time\n"
+    "o1,2025-01-06 09:30:00,,v.mp4,300,30,resident,attack,,START,1.0\n"
+    "o1,2025-01-06 09:30:00,,v.mp4,300,30,resident,attack,,STOP,2.0\n"
+    "o1,2025-01-06 09:30:00,,v.mp4,300,30,resident,chase,,START,3.0\n"
+    "o1,2025-01-06 09:30:00,,v.mp4,300,30,resident,chase,,STOP,4.0\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "options"),
+    [
+        ("frames.csv", "frame,attack,sniff\n0,0,1\n1,1,0\n2,1", {}),
+        ("intervals.csv", "behavior,start_frame,stop_frame\nattack,0,10\nsniff,12", {"n_frames": 20}),
+        ("events.csv", BORIS_EVENTS + "o1,2025-01-06 09:30:00,,v.mp4,300,30,resident,pl", {}),
+    ],
+)
+def test_a_file_cut_inside_its_last_line_is_refused_as_truncated(tmp_path, name, text, options):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputFileError, match=r"the last line has \d+ of the header's \d+ fields and no line end: "):
+        read_labels(path, annotator="ann", **options)
+
+
+def test_a_whole_last_line_without_a_line_end_is_read(tmp_path):
+    path = tmp_path / "frames.csv"
+    path.write_text("frame,attack,sniff\n0,0,1\n1,1,0\n2,1,")
+    assert read_labels(path, annotator="ann")["label"].values.tolist() == [[0, 1], [1, 0], [1, -1]]
+
+
+def test_a_simba_targets_file_cut_inside_its_last_line_is_refused_as_truncated(shared_data, tmp_path):
+    source = shared_data("simba_reference/rat24/targets_inserted_rat24_frames2000-2299.csv")
+    path = tmp_path / "targets_inserted_cut.csv"
+    path.write_bytes(source.read_bytes()[:847118])
+    with pytest.raises(
+        InputFileError,
+        match=r"the last line has 322 of the header's 350 fields and no line end: the file looks truncated",
+    ):
+        read_labels(path, annotator="ann")
+
+
+def test_simba_machine_results_are_not_read_as_human_labels(shared_data):
+    path = shared_data("simba_reference/rat24/machine_results_rat24_frames2000-2299.csv")
+    with pytest.raises(InputFileError, match=r"a SimBA machine results file \(it has Probability_aggression\)"):
+        read_labels(path, annotator="ann")

@@ -146,6 +146,27 @@ def read_header_rows(path: str | Path, n_rows: int, delimiter: str = ",") -> lis
     return rows
 
 
+def require_whole_last_line(path: str | Path, n_fields: int, delimiter: str = ",") -> None:
+    """Raise :class:`InputFileError` when a delimited text file was cut inside its last line.
+
+    A file whose last line has no line end and fewer than the header's
+    ``n_fields`` cells was cut mid-row (pandas would pad the row with empty
+    cells). A file cut right after a line end cannot be told from a whole one.
+    """
+    with wrap_errors(path, "cannot read the last line"):
+        size, tail = _file_tail(path)
+    if not tail or tail.endswith((b"\n", b"\r")) or b"\n" not in tail:
+        return
+    last_line = tail.rsplit(b"\n", 1)[1].decode("utf-8", errors="replace")
+    cells = next(csv.reader([last_line], delimiter=delimiter), [])
+    if len(cells) < n_fields:
+        raise InputFileError(
+            path,
+            f"the last line has {len(cells)} of the header's {n_fields} fields and no line end: "
+            f"the file looks truncated (at {size:,} bytes)",
+        )
+
+
 @contextmanager
 def open_hdf5(path: str | Path, *, chunk_cache_bytes: int | None = None) -> Iterator[h5py.File]:
     """Open an HDF5 file read-only; a truncated or corrupted file raises InputFileError.
@@ -199,12 +220,18 @@ def _is_short_last_row(path: str | Path, message: str) -> bool:
     if not shown_row:
         return False
     try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, handle.seek(0, os.SEEK_END) - _LAST_LINE_BYTES))
-            lines = handle.read().rstrip(b"\r\n").splitlines()
+        lines = _file_tail(path)[1].rstrip(b"\r\n").splitlines()
     except OSError:
         return False
     return bool(lines) and lines[-1].decode("utf-8", "replace").startswith(shown_row)
+
+
+def _file_tail(path: str | Path) -> tuple[int, bytes]:
+    """The size of a file and its last :data:`_LAST_LINE_BYTES` bytes."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - _LAST_LINE_BYTES))
+        return size, handle.read()
 
 
 def warn_fixup(path: str | Path, message: str) -> None:

@@ -45,7 +45,7 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import require_readable_file, warn_fixup, wrap_errors
+from etholake.io._files import require_readable_file, require_whole_last_line, warn_fixup, wrap_errors
 from etholake.io.labels._frames import (
     build_labels,
     clip_intervals,
@@ -104,6 +104,8 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
             "'Behavior type' (BORIS 8) or 'Status' (BORIS 7)",
         )
     header_row, delimiter, metadata = found
+    header = next(csv.reader([text.splitlines()[header_row]], delimiter=delimiter))
+    require_whole_last_line(path, len(header), delimiter)
     with wrap_errors(path, "cannot read the BORIS events table"):
         table = pd.read_csv(
             io.StringIO(text),

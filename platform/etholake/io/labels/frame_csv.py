@@ -25,7 +25,14 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import read_header_rows, require_readable_file, text_delimiter, warn_fixup, wrap_errors
+from etholake.io._files import (
+    read_header_rows,
+    require_readable_file,
+    require_whole_last_line,
+    text_delimiter,
+    warn_fixup,
+    wrap_errors,
+)
 from etholake.io.labels._frames import build_labels, resolve_behaviors, session_length
 from etholake.schema.labels import NOT_SCORED
 
@@ -83,6 +90,7 @@ def read_frame_csv(
     found = header[1:]
     if len(set(found)) != len(found) or "" in found:
         raise InputFileError(path, f"behavior columns must be named and unique, found {found}")
+    require_whole_last_line(path, len(header), delimiter)
     with wrap_errors(path, "cannot read the per-frame label table"):
         table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False)
     frames = pd.to_numeric(table.iloc[:, 0].str.strip(), errors="coerce").to_numpy(dtype=np.float64)

@@ -32,7 +32,14 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import read_header_rows, require_readable_file, text_delimiter, warn_fixup, wrap_errors
+from etholake.io._files import (
+    read_header_rows,
+    require_readable_file,
+    require_whole_last_line,
+    text_delimiter,
+    warn_fixup,
+    wrap_errors,
+)
 from etholake.io.labels._frames import (
     build_labels,
     clip_intervals,
@@ -141,6 +148,7 @@ def read_interval_csv(
             "not an interval CSV: the header must be 'behavior,start_frame,stop_frame[,annotator]' or "
             f"'behavior,start_s,stop_s[,annotator]', found {rows[0][:4] if rows else []}",
         )
+    require_whole_last_line(path, len(rows[0]), delimiter)
     with wrap_errors(path, "cannot read the interval table"):
         table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False)
     table.columns = [str(column).strip().lower() for column in table.columns]

@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import read_header_rows, require_readable_file, wrap_errors
+from etholake.io._files import read_header_rows, require_readable_file, require_whole_last_line, wrap_errors
 from etholake.io.labels._frames import build_labels, session_length
 from etholake.schema.labels import NOT_SCORED
 
@@ -103,6 +103,14 @@ def read_simba_targets(
             "not a SimBA targets_inserted file: expected an unnamed first (frame) column and "
             "<bodypart>_x/_y/_p pose columns",
         )
+    probabilities = [name for name in header if name.startswith("Probability_")]
+    if probabilities:
+        raise InputFileError(
+            path,
+            f"a SimBA machine results file (it has {', '.join(probabilities)}): its behavior columns are a "
+            "classifier's predictions, not human labels; read the project's targets_inserted file instead",
+        )
+    require_whole_last_line(path, len(header))
     columns = list(behaviors) if behaviors is not None else _trailing_binary_columns(path, header)
     missing = [name for name in columns if name not in header]
     if missing:
