@@ -14,6 +14,7 @@ import xarray as xr
 from ndx_pose import PoseEstimation
 from pynwb import NWBHDF5IO
 
+from etholake import to_movement
 from etholake.io import read_pose
 from etholake.io.export import EXPORTERS, export_pose
 from etholake.io.export.netcdf import ATTRS_JSON
@@ -34,6 +35,7 @@ TARGETS = {
     "dlc_csv": ("out.csv", "dlc", {"multi_animal": True}),
     "sleap": ("out.analysis.h5", "sleap", {}),
     "nwb": ("out.nwb", "nwb", {"session_start_time": datetime(2024, 5, 2, 10, tzinfo=UTC)}),
+    "netcdf": ("out.nc", "netcdf", {}),
 }
 
 
@@ -94,6 +96,51 @@ def test_netcdf_round_trip_is_exact(shared_data, tmp_path, source):
     assert back.attrs["ds_type"] == "poses"
     assert back.attrs["time_unit"] == "seconds"
     assert json.loads(back.attrs[ATTRS_JSON]) == json.loads(json.dumps(ds.attrs, default=str))
+
+
+PROVENANCE = ("source_file", "source_sha256", "source_format")
+
+
+@pytest.mark.parametrize(
+    ("source", "fps"),
+    [
+        ("pose/sleap_anipose_minimal_points3d.h5", None),
+        ("pose/sleap_deepof_single.analysis.h5", 30.0),
+        ("pose/dlc_multi_labels_montblanc_CollectedData_Daniel.h5", None),
+        ("pose/ndxpose_0.3.0_poseestimation_two_cameras.nwb", None),
+    ],
+)
+def test_read_pose_of_a_netcdf_export_gives_back_the_exported_dataset(shared_data, tmp_path, source, fps):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ds = read_pose(shared_data(source), fps=fps)
+        back = read_pose(export_pose(ds, tmp_path / "out.nc", "netcdf"))
+    assert back.attrs["source_format"] == "netcdf"
+    assert back.attrs["source_file"] == str((tmp_path / "out.nc").resolve())
+    assert {k: v for k, v in back.attrs.items() if k not in PROVENANCE} == {
+        k: v for k, v in ds.attrs.items() if k not in PROVENANCE
+    }
+    assert_same_pose(back, ds)
+    np.testing.assert_array_equal(np.isnan(back["time"].values), np.isnan(ds["time"].values))
+    assert set(back.variables) == set(ds.variables)
+    for name in set(ds.data_vars) - {"position", "confidence"}:
+        np.testing.assert_array_equal(back[name].values, ds[name].values)
+    if "image_path" in ds.coords:
+        assert list(back["image_path"].values) == list(ds["image_path"].values)
+
+
+@pytest.mark.parametrize("engine", ["netcdf4", "scipy"])
+@pytest.mark.parametrize("fps", [25.0, None])
+def test_a_netcdf_file_movement_wrote_is_read_with_its_time_unit(shared_data, tmp_path, fps, engine):
+    source = "pose/dlc_multi_deepof_madlc.predictions.h5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ds = read_pose(shared_data(source), fps=fps)
+        to_movement(ds).to_netcdf(tmp_path / "movement.nc", engine=engine)
+        back = read_pose(tmp_path / "movement.nc")
+    assert back.attrs["fps"] == fps
+    assert back.attrs["source_software"] == "DeepLabCut"
+    assert_same_pose(back, ds)
 
 
 def test_single_animal_dlc_h5_matches_the_deeplabcut_file_exactly(shared_data, tmp_path):

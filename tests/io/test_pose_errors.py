@@ -204,6 +204,16 @@ def value_beyond_float32_h5(shared_data, tmp_path):
     return path, {}, "position has 1 infinite value.*beyond float32's range"
 
 
+def csv_as_netcdf(shared_data, tmp_path):
+    path = copy(shared_data, DLC_CSV, tmp_path)
+    return path, {"format": "netcdf"}, "is not a netCDF file.*looks like dlc_csv"
+
+
+def hdf5_pose_as_netcdf(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    return path, {"format": "netcdf"}, "holds no 'position' variable.*looks like dlc_h5"
+
+
 BAD_FILES = [
     truncated_h5,
     corrupted_h5,
@@ -233,6 +243,8 @@ BAD_FILES = [
     infinite_position_csv,
     infinite_confidence_csv,
     value_beyond_float32_h5,
+    csv_as_netcdf,
+    hdf5_pose_as_netcdf,
 ]
 
 

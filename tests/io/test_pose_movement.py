@@ -47,3 +47,23 @@ def test_movement_validates_and_computes_velocity(shared_data, name, fps):
 
     back = from_movement(handed)
     np.testing.assert_array_equal(back["position"].values, ds["position"].values)
+
+
+def test_a_dataset_without_fps_reaches_movement_in_frames_and_serialises(shared_data, tmp_path):
+    from movement.kinematics import compute_velocity
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ds = read_pose(shared_data("pose/dlc_single_openfield_m3v1mp4.predictions.h5"))
+    handed = to_movement(ds)
+    assert handed.attrs["time_unit"] == "frames" and "fps" not in handed.attrs
+    np.testing.assert_array_equal(handed["time"].values, ds["frame"].values)
+    velocity = compute_velocity(handed["position"]).transpose("time", "space", "keypoints", "individuals")
+    x = ds["position"].values[:, 0, 0, 0].astype(np.float64)
+    both = np.isfinite(np.gradient(x)) & np.isfinite(velocity.values[:, 0, 0, 0])
+    assert both.sum() >= 50
+    np.testing.assert_allclose(velocity.values[both, 0, 0, 0], np.gradient(x)[both], rtol=1e-4, atol=1e-3)
+    handed.to_netcdf(tmp_path / "frames.nc")
+    back = from_movement(handed)
+    np.testing.assert_array_equal(back["frame"].values, ds["frame"].values)
+    assert back["time"].isnull().all()

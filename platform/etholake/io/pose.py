@@ -36,6 +36,7 @@ from etholake.io.deepposekit import read_deepposekit_h5
 from etholake.io.dlc import count_dlc_csv_frames, count_dlc_h5_frames, read_dlc_csv, read_dlc_h5
 from etholake.io.leap import read_leap_h5
 from etholake.io.lightningpose import MODEL_SCORER_SUFFIX, read_lightningpose_csv
+from etholake.io.netcdf_pose import NETCDF3_SIGNATURES, read_netcdf_pose
 from etholake.io.nwb_pose import nwb_pose_extent, read_nwb_pose
 from etholake.io.simba_input import read_simba_csv, simba_header_rows
 from etholake.io.sleap import (
@@ -60,6 +61,7 @@ POSE_FORMATS: dict[str, PoseReader] = {
     "deepposekit_h5": read_deepposekit_h5,
     "leap_h5": read_leap_h5,
     "simba_csv": read_simba_csv,
+    "netcdf": read_netcdf_pose,
 }
 """Format name -> reader. Every reader takes the path and ``fps=`` plus its own options."""
 
@@ -74,6 +76,7 @@ FORMAT_EXTENSIONS: dict[str, tuple[str, ...]] = {
     "deepposekit_h5": (".h5", ".hdf5"),
     "leap_h5": (".h5", ".hdf5"),
     "simba_csv": (".csv",),
+    "netcdf": (".nc",),
 }
 
 
@@ -241,6 +244,8 @@ def detect_pose_format(path: str | Path) -> str:
             return _detect_hdf5(path, handle)
     with open(path, "rb") as handle:
         start = handle.read(4096)
+    if start[:4] in NETCDF3_SIGNATURES:
+        return "netcdf"
     if b"\x00" in start:
         raise InputFileError(path, "is neither HDF5 nor text (binary content): not a supported pose file")
     return _detect_csv(path, read_header_rows(path, 5))
@@ -250,6 +255,8 @@ def _detect_hdf5(path: Path, handle: h5py.File) -> str:
     names = set(handle.keys())
     if handle.attrs.get("neurodata_type") in ("NWBFile", b"NWBFile"):
         return "nwb"
+    if handle.attrs.get("ds_type") in ("poses", b"poses") and "position" in names:
+        return "netcdf"
     if {"metadata", "frames", "instances"} <= names:
         return "sleap_slp"
     if pandas_keys(handle):

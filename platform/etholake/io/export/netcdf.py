@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
 from etholake.output_files import output_path
+from etholake.schema.movement import movement_time
 from etholake.schema.pose import validate_pose
 
 PLURAL_DIMS = {"keypoint": "keypoints", "individual": "individuals"}
@@ -48,11 +48,8 @@ def movement_dataset(ds: xr.Dataset) -> xr.Dataset:
         coordinate along time, exact attributes in ``etholake_attrs`` (JSON).
     """
     validate_pose(ds)
-    out = ds.rename(PLURAL_DIMS)
-    times = ds["time"].values
-    time_unit = "seconds" if np.all(np.isfinite(times)) else "frames"
-    if time_unit == "frames":
-        out = out.assign_coords(time=ds["frame"].values.astype(np.int64))
+    times, time_unit = movement_time(ds)
+    out = ds.rename(PLURAL_DIMS).assign_coords(time=times)
     attrs = {name: value for name, value in ds.attrs.items() if _netcdf_attr(value)}
     attrs.update(
         {
