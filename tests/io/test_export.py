@@ -334,3 +334,25 @@ def test_an_output_that_cannot_be_written_is_one_clear_error(tmp_path):
         export_pose(ds.assign_coords(frame=ds["frame"] - 1), tmp_path / "missing" / "p.analysis.h5", "sleap")
     assert not (tmp_path / "missing").exists()
     assert (tmp_path / "taken.h5").read_text() == "a file"
+
+
+def test_regular_times_get_the_round_rate_that_rebuilds_them():
+    from etholake.io.export.nwb import series_timing
+
+    for n_frames in (12, 100, 1499):
+        assert series_timing(np.arange(n_frames) / 30.0) == {"starting_time": 0.0, "rate": 30.0}
+    ntsc = 30000 / 1001
+    times = 5.0 + np.arange(1_000_000) / ntsc
+    timing = series_timing(times)
+    rebuilt = timing["starting_time"] + np.arange(times.size) / timing["rate"]
+    assert np.abs(rebuilt - times).max() < 1e-9
+    assert "timestamps" in series_timing(np.array([0.0, 0.1, 0.3, 0.4]))
+
+
+def test_an_nwb_export_at_30_fps_reads_back_at_exactly_30_fps(shared_data, tmp_path):
+    ds = read_pose(shared_data("pose/dlc_single_deepof.predictions.csv"), fps=30.0).isel(time=slice(0, 12))
+    path = export_quietly(ds, tmp_path / "out.nwb", "nwb", session_start_time=datetime(2024, 5, 2, 10, tzinfo=UTC))
+    with NWBHDF5IO(str(path), "r") as io:
+        estimation = next(o for o in io.read().objects.values() if isinstance(o, PoseEstimation))
+        assert {s.rate for s in estimation.pose_estimation_series.values()} == {30.0}
+    assert read_pose(path).attrs["fps"] == 30.0

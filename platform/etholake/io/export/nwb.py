@@ -55,6 +55,7 @@ CONFIDENCE_DEFINITIONS = {
 UNITS = {"px": "pixels", "mm": "millimeters"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 REGULAR_STEP_DECIMALS = 9
+RATE_DIGITS = 12
 
 
 def series_timing(times: np.ndarray) -> dict[str, Any]:
@@ -70,14 +71,17 @@ def series_timing(times: np.ndarray) -> dict[str, Any]:
     dict
         ``starting_time`` and ``rate`` when the times are regular (one step, to the
         nanosecond, as nwbinspector judges them, and rebuilt from the two to the
-        nanosecond); otherwise ``timestamps``. Several series with the same times
+        nanosecond; the rate rounded to :data:`RATE_DIGITS` significant digits
+        when that still rebuilds them, so frames / 30 give 30, not
+        29.999999999999996); otherwise ``timestamps``. Several series with the same times
         share one result (:func:`shared_timing`).
     """
     times = np.asarray(times, dtype=np.float64)
     if times.size > 2 and np.ptp(np.diff(times).round(REGULAR_STEP_DECIMALS)) == 0:
         rate = (times.size - 1) / float(times[-1] - times[0])
-        if np.abs(times[0] + np.arange(times.size) / rate - times).max() < 10.0**-REGULAR_STEP_DECIMALS:
-            return {"starting_time": float(times[0]), "rate": rate}
+        for candidate in (float(f"{rate:.{RATE_DIGITS}g}"), rate):
+            if np.abs(times[0] + np.arange(times.size) / candidate - times).max() < 10.0**-REGULAR_STEP_DECIMALS:
+                return {"starting_time": float(times[0]), "rate": candidate}
     return {"timestamps": times}
 
 
