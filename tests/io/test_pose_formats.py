@@ -335,3 +335,20 @@ def test_a_read_without_sha256_hashes_nothing(tmp_path, monkeypatch, name):
     quick = read_pose(path, fps=30, sha256=False)
     assert quick.attrs["source_sha256"] == "" and hashed == []
     assert read_pose(path, fps=30).attrs["source_sha256"] == "0" * 64 and len(hashed) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "stated"),
+    [
+        ("pose/sleap_nn_centered_pair_small.predictions.slp", "15"),
+        ("pose/ndxpose_0.3.0_poseestimation_two_cameras.nwb", "0.9"),
+    ],
+)
+def test_an_fps_that_contradicts_the_files_own_rate_is_used_with_a_warning(shared_data, name, stated):
+    with pytest.warns(UserWarning, match=rf"fps=30 given overrides the {stated} fps the file states"):
+        ds = read_pose(shared_data(name), fps=30.0)
+    assert ds.attrs["fps"] == 30.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_pose(shared_data(name), fps=float(stated))
+    assert not [w for w in caught if "overrides" in str(w.message)]

@@ -99,7 +99,8 @@ def read_pose(
         One of :data:`POSE_FORMATS`; detected from the content when None.
     fps
         Frame rate of the video. Needed for files that do not record one (else
-        ``time`` is NaN); overrides the rate a file records (SLEAP .slp, NWB).
+        ``time`` is NaN); overrides the rate a file records (SLEAP .slp, NWB),
+        with a warning when the two differ.
     individuals
         New names for the individuals, in file order.
     sha256
@@ -157,6 +158,8 @@ def read_pose(
             raise
         raise InputFileError(path, error.problem + _format_hint(path, format)) from error
     ds = require_plausible_values(path, ds)
+    if fps is not None:
+        _warn_overridden_fps(path, name, fps, options)
     ds.attrs["source_format"] = name
     timeless = ds.attrs.get("fps") is None and ds.sizes["time"] and ds["time"].isnull().all()
     if timeless and "image_path" not in ds.coords:
@@ -284,6 +287,13 @@ def _detect_csv(path: Path, header: list[list[str]]) -> str:
         return "dlc_csv"
     first = ", ".join(repr(c) for c in (header[0][:3] if header and header[0] else []))
     raise InputFileError(path, f"header ({first}) matches no supported pose CSV layout")
+
+
+def _warn_overridden_fps(path: Path, format: str, fps: float, options: dict[str, object]) -> None:
+    """Warn when ``fps`` differs from the frame rate the file states (by more than 0.1%)."""
+    stated = stated_pose_fps(path, format, **options)
+    if stated is not None and abs(stated - fps) > 1e-3 * stated:
+        warnings.warn(f"{path}: fps={fps:g} given overrides the {stated:.6g} fps the file states", stacklevel=3)
 
 
 def _format_hint(path: Path, format: str) -> str:
