@@ -214,6 +214,11 @@ def hdf5_pose_as_netcdf(shared_data, tmp_path):
     return path, {"format": "netcdf"}, "holds no 'position' variable.*looks like dlc_h5"
 
 
+def text_in_frame_index_csv(shared_data, tmp_path):
+    path = edited_csv_row(shared_data, tmp_path, {0: "x7"})
+    return path, {}, r"the row index holds frame numbers except in data row 3, which holds 'x7': the file looks damaged"
+
+
 BAD_FILES = [
     truncated_h5,
     corrupted_h5,
@@ -244,6 +249,7 @@ BAD_FILES = [
     infinite_confidence_csv,
     value_beyond_float32_h5,
     csv_as_netcdf,
+    text_in_frame_index_csv,
     hdf5_pose_as_netcdf,
 ]
 

@@ -41,6 +41,7 @@ HEADER_NAMES = ("scorer", "individuals", "bodyparts", "coords")
 H5_BLOCK_BYTES = 1 << 22
 _SUFFIXED = re.compile(r"^(.*)\.(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
+_FRAME_NUMBER = re.compile(r"\d+")
 MAX_FRAME_NUMBER = 2**31 - 1
 """Largest plausible frame number (8 months of video at 100 fps): a larger one, or a negative one, is corruption."""
 
@@ -301,6 +302,7 @@ def table_to_pose(
             position, confidence, frames = position[order], confidence[order], frames[order]
     else:
         image_paths = table.row_labels
+        _refuse_mixed_row_index(path, image_paths)
         frames = _frames_from_image_names(image_paths)
     has_confidence = table.layout.has_confidence
     mask_zero_points(path, position, confidence if has_confidence else None)
@@ -427,6 +429,18 @@ def _frame_order(path: str | Path, frames: np.ndarray) -> np.ndarray | None:
         raise InputFileError(path, "the frame index repeats frame numbers")
     warn_fixup(path, "rows were not in frame order; they were sorted by frame index")
     return order
+
+
+def _refuse_mixed_row_index(path: str | Path, row_labels: Sequence[str]) -> None:
+    """Refuse a row index of frame numbers with a few other cells (a damaged file), rather than read image paths."""
+    numbers = [bool(_FRAME_NUMBER.fullmatch(str(label).strip())) for label in row_labels]
+    if any(numbers) and not all(numbers):
+        row = numbers.index(False)
+        raise InputFileError(
+            path,
+            f"the row index holds frame numbers except in data row {row + 1}, which holds "
+            f"{str(row_labels[row])!r}: the file looks damaged",
+        )
 
 
 def _frames_from_image_names(image_paths: list[str]) -> np.ndarray:
