@@ -356,3 +356,15 @@ def test_an_nwb_export_at_30_fps_reads_back_at_exactly_30_fps(shared_data, tmp_p
         estimation = next(o for o in io.read().objects.values() if isinstance(o, PoseEstimation))
         assert {s.rate for s in estimation.pose_estimation_series.values()} == {30.0}
     assert read_pose(path).attrs["fps"] == 30.0
+
+
+@pytest.mark.parametrize("name", ["out.h5", "out.csv"])
+def test_a_single_named_individual_keeps_its_name_through_a_dlc_file(shared_data, tmp_path, name):
+    ds = read_source(shared_data, "pose/sleap_anipose_minimal_top_proofread.analysis.h5")
+    assert list(ds["individual"].values) == ["track_0"]
+    back = read_pose(
+        export_quietly(ds, tmp_path / name, "dlc"), fps=SOURCES["pose/sleap_anipose_minimal_top_proofread.analysis.h5"]
+    )
+    assert list(back["individual"].values) == ["track_0"]
+    single = read_pose(export_quietly(ds, tmp_path / f"single_{name}", "dlc", multi_animal=False), fps=30.0)
+    assert list(single["individual"].values) == ["individual_0"]

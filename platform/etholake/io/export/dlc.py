@@ -24,6 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import ExportError
+from etholake.io.dlc import SINGLE_INDIVIDUAL
 from etholake.output_files import output_path
 from etholake.schema.pose import validate_pose
 
@@ -44,7 +45,9 @@ def dlc_table(ds: xr.Dataset, *, scorer: str | None = None, multi_animal: bool |
         Top column level; defaults to the ``scorer`` attribute, else ``"etholake"``.
     multi_animal
         Write the multi-animal layout (with an ``individuals`` level); by
-        default only when the dataset has more than one individual.
+        default when the dataset has more than one individual, or one not
+        named ``individual_0`` (the name DeepLabCut's single-animal layout
+        reads back as), so that the name survives.
 
     Returns
     -------
@@ -55,7 +58,8 @@ def dlc_table(ds: xr.Dataset, *, scorer: str | None = None, multi_animal: bool |
     individuals = [str(i) for i in ds["individual"].values]
     keypoints = [str(k) for k in ds["keypoint"].values]
     space = [str(s) for s in ds["space"].values]
-    multi_animal = len(individuals) > 1 if multi_animal is None else multi_animal
+    if multi_animal is None:
+        multi_animal = individuals != [SINGLE_INDIVIDUAL]
     if not multi_animal and len(individuals) > 1:
         raise ExportError(f"the single-animal DeepLabCut layout holds one individual, the dataset has {individuals}")
     with_likelihood = ds.attrs["confidence_kind"] != "none"
