@@ -219,6 +219,18 @@ def text_in_frame_index_csv(shared_data, tmp_path):
     return path, {}, r"the row index holds frame numbers except in data row 3, which holds 'x7': the file looks damaged"
 
 
+def h5_cut_to_one_byte(shared_data, tmp_path):
+    path = copy(shared_data, DLC_H5, tmp_path)
+    path.write_bytes(path.read_bytes()[:1])
+    return path, {}, r"starts like an HDF5 file but is not a readable one \(1 byte\): it looks truncated"
+
+
+def nwb_cut_inside_its_signature(shared_data, tmp_path):
+    path = copy(shared_data, "pose/dlc2nwb_openfield_m3v1mp4.nwb", tmp_path)
+    path.write_bytes(path.read_bytes()[:6])
+    return path, {}, r"starts like an HDF5 file but is not a readable one \(6 bytes\)"
+
+
 BAD_FILES = [
     truncated_h5,
     corrupted_h5,
@@ -250,6 +262,8 @@ BAD_FILES = [
     value_beyond_float32_h5,
     csv_as_netcdf,
     text_in_frame_index_csv,
+    h5_cut_to_one_byte,
+    nwb_cut_inside_its_signature,
     hdf5_pose_as_netcdf,
 ]
 

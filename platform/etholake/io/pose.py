@@ -50,6 +50,8 @@ from etholake.schema.checks import as_string_coord
 
 PoseReader = Callable[..., xr.Dataset]
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
 POSE_FORMATS: dict[str, PoseReader] = {
     "dlc_h5": read_dlc_h5,
     "dlc_csv": read_dlc_csv,
@@ -249,6 +251,12 @@ def detect_pose_format(path: str | Path) -> str:
         start = handle.read(4096)
     if start[:4] in NETCDF3_SIGNATURES:
         return "netcdf"
+    if HDF5_SIGNATURE.startswith(start[: len(HDF5_SIGNATURE)]):
+        raise InputFileError(
+            path,
+            f"starts like an HDF5 file but is not a readable one ({len(start):,} byte{'s' * (len(start) != 1)}): "
+            "it looks truncated",
+        )
     if b"\x00" in start:
         raise InputFileError(path, "is neither HDF5 nor text (binary content): not a supported pose file")
     return _detect_csv(path, read_header_rows(path, 5))
