@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import warnings
 
 import numpy as np
 import pytest
@@ -276,3 +277,21 @@ def test_times_written_as_hours_minutes_seconds(tmp_path):
         row["Time"] = f"0:{int(seconds // 60):02d}:{seconds % 60:06.3f}"
     ds = read_boris(write_table(tmp_path / "clock.csv", BORIS8_COLUMNS, rows))
     assert present_frames(ds, "groom") == list(range(270, 300))
+
+
+def test_an_export_without_a_media_duration_ends_at_its_last_event_with_a_warning(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "Observation id,Media file(s),FPS,Subject,Behavior,Behavioral category,Behavior type,Time\n"
+        "o1,v.mp4,10,resident,attack,,START,1.0\n"
+        "o1,v.mp4,10,resident,attack,,STOP,2.0\n"
+    )
+    with pytest.warns(
+        UserWarning, match=r"states no media duration, so the labels end with the last event \(frame 19\)"
+    ):
+        labels = read_labels(path, annotator="ann")
+    assert labels.sizes["time"] == 20
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_labels(path, annotator="ann", n_frames=50).sizes["time"] == 50
+    assert not [w for w in caught if "media duration" in str(w.message)]

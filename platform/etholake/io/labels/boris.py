@@ -334,6 +334,13 @@ def read_boris(
     if n_frames is None and duration is not None and fps is not None:
         n_frames = round(duration * fps)
     needed = int(stops.max()) if stops.size else 0
+    if n_frames is None:
+        missing = "media duration" if duration is None else "fps to count its media duration in frames"
+        warn_fixup(
+            path,
+            f"states no {missing}, so the labels end with the last event (frame {needed - 1}); "
+            "pass n_frames= for the whole session",
+        )
     length = session_length(path, needed, n_frames, clip)
     starts, stops, rows = clip_intervals(starts, stops, length, rows)
 
