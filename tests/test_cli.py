@@ -249,6 +249,17 @@ def test_command_tables_print_brackets_in_messages_and_paths_as_they_are(capsys,
     assert note in capsys.readouterr().out
 
 
+def test_command_tables_print_colon_words_as_they_are_not_as_emoji(capsys, monkeypatch):
+    import pandas as pd
+
+    from etholake.tables import OutputFormat, print_frame
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    print_frame(pd.DataFrame({"identity": ["pulses:camera:", "frame_times:camera:"]}), OutputFormat.table)
+    shown = capsys.readouterr().out
+    assert "pulses:camera:" in shown and "frame_times:camera:" in shown
+
+
 def test_command_tables_print_times_to_the_second_and_lists_as_text(capsys, monkeypatch):
     import pandas as pd
 

@@ -15,11 +15,12 @@ def command_console() -> Console:
     In a terminal it takes the terminal's width. Written to a file or a pipe (a
     log, ``| tee``), where rich would assume 80 columns and cut table cells such
     as session names short, it is :data:`UNCUT_WIDTH` wide unless ``COLUMNS`` is set.
-    Markup is off, so file names and error messages print as they are (rich would
-    take ``[individuals,]`` in a message for a style tag and drop it); styled output
+    Markup and emoji codes are off, so file names, asset identities and error
+    messages print as they are (rich would take ``[individuals,]`` for a style tag
+    and drop it, and show ``pulses:camera:`` with a camera emoji); styled output
     is built with :class:`rich.text.Text`.
     """
-    console = Console(markup=False)
+    console = Console(markup=False, emoji=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = UNCUT_WIDTH
     return console
