@@ -1,11 +1,12 @@
 """Per-session fan-out on Dask: an etholake error fails its task once, quietly; a lost connection is retried."""
 
+import time
 from pathlib import Path
 
 import pytest
 from prefect import flow
 
-from etholake.errors import NotFoundError
+from etholake.errors import NotFoundError, SessionsFailedError
 from etholake.fanout import fan_out
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -30,6 +31,8 @@ def noted_call(folder: str, name: str) -> str:
         raise NotFoundError("no session lab/m1/bad")
     if name == "flaky" and calls.read_text().count("called") == 1:
         raise ConnectionResetError("connection to the catalog was reset")
+    if name == "slow":
+        time.sleep(3)
     return name
 
 
@@ -39,11 +42,19 @@ def fan(folder: str, names: list[str]) -> list[str]:
 
 
 def test_an_etholake_error_is_not_retried_nor_logged_as_a_worker_crash(tmp_path, cluster):
-    with pytest.raises(NotFoundError, match="no session lab/m1/bad"):
+    with pytest.raises(SessionsFailedError, match=r"1 of 2 session\(s\) failed: bad: no session lab/m1/bad"):
         fan(str(tmp_path), ["good", "bad"])
     assert (tmp_path / "bad").read_text() == "called\n"
     logs = [message for records in cluster.get_worker_logs().values() for _, message in records]
     assert not [message for message in logs if "no session lab/m1/bad" in message]
+
+
+def test_a_failed_session_does_not_stop_the_others(tmp_path, cluster):
+    with pytest.raises(SessionsFailedError) as raised:
+        fan(str(tmp_path), ["bad", "slow", "good"])
+    assert raised.value.results == ["slow", "good"]
+    assert [(label, type(error)) for label, error in raised.value.failures] == [("bad", NotFoundError)]
+    assert raised.value.total == 3
 
 
 def test_a_lost_connection_is_retried(tmp_path, cluster):

@@ -77,3 +77,24 @@ class DuplicateAssetError(EtholakeError):
         self.unique_key = unique_key
         self.existing_id = existing_id
         super().__init__(f"asset {existing_id} already holds {unique_key}")
+
+
+class SessionsFailedError(EtholakeError):
+    """Some sessions of a batch failed with an etholake error; the others ran to the end.
+
+    Attributes
+    ----------
+    results
+        What the sessions that succeeded returned, in the order they were given.
+    failures
+        (label, error) of each session that failed, in the order they were given.
+    total
+        How many sessions the batch had.
+    """
+
+    def __init__(self, results: list, failures: list[tuple[str, EtholakeError]], total: int) -> None:
+        self.results = results
+        self.failures = failures
+        self.total = total
+        listed = "; ".join(f"{label}: {error}" for label, error in failures)
+        super().__init__(f"{len(failures)} of {total} session(s) failed: {listed}")

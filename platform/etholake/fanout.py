@@ -4,7 +4,10 @@ Prefect gives each session a task run with retries and a visible state; Dask run
 the work in worker processes (a local cluster, or the configured scheduler).
 Results come back in the order of the calls; a progress bar advances as they finish.
 A task is retried after a lost worker or connection, never after an etholake error
-(a bad input or option fails the same way again).
+(a bad input or option fails the same way again). A session that fails with an
+etholake error does not stop the others: when all have finished,
+:class:`~etholake.errors.SessionsFailedError` names every failure and carries
+the results of the sessions that succeeded.
 
 A session's work runs on dask's synchronous scheduler inside its worker: without it,
 a lazy array computed inside the job (a coordinate read from Zarr, say) would be sent
@@ -25,7 +28,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from etholake.compute import client
-from etholake.errors import EtholakeError
+from etholake.errors import EtholakeError, SessionsFailedError
 from etholake.progress import progress_bar
 
 _OPEN_CLIENTS: dict[str, Any] = {}
@@ -109,6 +112,11 @@ def fan_out(
     -------
     list
         The results, in the order of ``calls``.
+
+    Raises
+    ------
+    SessionsFailedError
+        After every call has finished, when some failed with an etholake error.
     """
     if not calls:
         return []
@@ -119,11 +127,19 @@ def fan_out(
             futures = [on_dask.submit(function, call, address, label) for call, label in zip(calls, labels)]
             position = {future.task_run_id: index for index, future in enumerate(futures)}
             results: list[Any] = [None] * len(futures)
+            failures: dict[int, EtholakeError] = {}
             with progress_bar(description, total=len(futures), enabled=show_progress) as advance:
                 for future in as_completed(futures):
-                    results[position[future.task_run_id]] = future.result()
+                    index = position[future.task_run_id]
+                    try:
+                        results[index] = future.result()
+                    except EtholakeError as error:
+                        failures[index] = error
                     advance()
         finally:
             if _OPEN_CLIENTS.get(address) is dask_client:
                 del _OPEN_CLIENTS[address]
+    if failures:
+        succeeded = [result for index, result in enumerate(results) if index not in failures]
+        raise SessionsFailedError(succeeded, [(labels[i], failures[i]) for i in sorted(failures)], len(calls))
     return results

@@ -150,3 +150,46 @@ def test_scheduled_reprocess_on_a_prefect_server_annotates_exactly_the_stale_ses
             except subprocess.TimeoutExpired:
                 os.killpg(serve.pid, signal.SIGKILL)
                 serve.wait()
+
+
+def test_a_session_the_model_cannot_annotate_fails_alone_and_the_others_are_annotated(tmp_path, dask_scheduler):
+    from etholake.lake import publish_dataset
+
+    context = make_lake(tmp_path, 3)
+    odd = SessionKey("labA", "m1", "s02")
+    one_animal = synthetic_pose(seed=2).isel(individual=[0])
+    with Catalog(context.catalog_url) as catalog:
+        publish_dataset(
+            context.lake(),
+            catalog,
+            "alice",
+            one_animal,
+            kind="pose",
+            lab="labA",
+            session=odd,
+            params={"identity": "pose"},
+        )
+    environment = {
+        **os.environ,
+        "ETHOLAKE_LAKE": context.lake_url,
+        "ETHOLAKE_CATALOG": context.catalog_url,
+        "ETHOLAKE_USER": "alice",
+        "ETHOLAKE_DASK_ADDRESS": dask_scheduler,
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "etholake", "infer", "--model", "contact", "--no-progress"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "2 session(s): 2 annotated, 0 already up to date" in run.stdout, run.stdout
+    errors = [line for line in run.stderr.splitlines() if line.strip()]
+    assert errors[-1].startswith(
+        "error: 1 of 3 session(s) failed: labA/m1/s02 contact v1: model 'contact' cannot use these features"
+    ), run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    with Catalog(context.catalog_url) as catalog:
+        annotated = {a.session for a in catalog.assets("alice", kind="bouts")}
+    assert annotated == {SessionKey("labA", "m1", "s00"), SessionKey("labA", "m1", "s01")}

@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import typer
 from rich.table import Table
 
 from etholake.catalog import SessionKey
 from etholake.console import command_console
-from etholake.errors import ConfigError, EtholakeError, NotFoundError, OptionError
+from etholake.errors import ConfigError, EtholakeError, NotFoundError, OptionError, SessionsFailedError
 from etholake.jobs.context import JobContext, command_context
 from etholake.jobs.selection import sessions_to_align, sessions_with_asset
 from etholake.names import validate_name
 from etholake.tables import OutputFormat, print_frame
+
+T = TypeVar("T")
 
 console = command_console()
 
@@ -97,6 +102,18 @@ def _sessions_with_pose(context: JobContext, texts: list[str], lab: str | None, 
     return keys
 
 
+def _batch(run: Callable[[], list[T]]) -> tuple[list[T], SessionsFailedError | None]:
+    """Run a batch flow; when sessions failed, what the others returned and the error to raise once it is shown.
+
+    The command prints its table of what succeeded, then raises the error: one
+    line on stderr naming each failed session, exit code 1.
+    """
+    try:
+        return run(), None
+    except SessionsFailedError as error:
+        return error.results, error
+
+
 def features(
     spec: str = typer.Option("default", help="Feature set: default, simba, jaaba, or a spec file."),
     lab: str | None = typer.Option(None, help="Only this lab's sessions."),
@@ -115,7 +132,7 @@ def features(
     _flows()
     from etholake.flows.features import features_flow
 
-    outcomes = features_flow(spec=spec, sessions=keys, lab=lab, show_progress=progress)
+    outcomes, failed = _batch(lambda: features_flow(spec=spec, sessions=keys, lab=lab, show_progress=progress))
     table = Table("session", "features asset", "status", "frames", "frames/s", "notes")
     for outcome in outcomes:
         rate = f"{outcome.frames / outcome.seconds:,.0f}" if outcome.computed and outcome.seconds else ""
@@ -126,6 +143,8 @@ def features(
     console.print(table)
     computed = sum(o.computed for o in outcomes)
     console.print(f"{len(outcomes)} session(s): {computed} computed, {len(outcomes) - computed} already up to date")
+    if failed is not None:
+        raise failed
 
 
 def _inference_table(outcomes) -> Table:
@@ -163,10 +182,14 @@ def infer(
     _flows()
     from etholake.flows.infer import infer_flow
 
-    outcomes = infer_flow(model=model, version=version, sessions=keys, lab=lab, show_progress=progress)
+    outcomes, failed = _batch(
+        lambda: infer_flow(model=model, version=version, sessions=keys, lab=lab, show_progress=progress)
+    )
     console.print(_inference_table(outcomes))
     done = sum(o.computed for o in outcomes)
     console.print(f"{len(outcomes)} session(s): {done} annotated, {len(outcomes) - done} already up to date")
+    if failed is not None:
+        raise failed
 
 
 def status(
@@ -219,10 +242,13 @@ def reprocess(
     _flows()
     from etholake.flows.reprocess import reprocess_flow
 
-    report = reprocess_flow(lab=lab, model=model, show_progress=progress)
-    if report.outcomes:
-        console.print(_inference_table(report.outcomes))
-    console.print(f"{len(report.stale)} stale session(s) annotated, {report.current} already current")
+    outcomes, failed = _batch(lambda: reprocess_flow(lab=lab, model=model, show_progress=progress).outcomes)
+    if outcomes:
+        console.print(_inference_table(outcomes))
+    current = sum(state.current for state in states)
+    console.print(f"{len(outcomes)} stale session(s) annotated, {current} already current")
+    if failed is not None:
+        raise failed
 
 
 def schedule(
@@ -335,7 +361,9 @@ def align(
     _flows()
     from etholake.flows.align import align_flow
 
-    outcomes = align_flow(model=model, sessions=keys, lab=lab, n_shifts=shifts, show_progress=progress)
+    outcomes, failed = _batch(
+        lambda: align_flow(model=model, sessions=keys, lab=lab, n_shifts=shifts, show_progress=progress)
+    )
     table = Table("session", "drift (ppm)", "pulses matched", "units", "modulated (q<0.05)", "status")
     for outcome in outcomes:
         status = "aligned" if outcome.computed else "up to date"
@@ -350,6 +378,8 @@ def align(
     console.print(table)
     aligned = sum(o.computed for o in outcomes)
     console.print(f"{len(outcomes)} session(s): {aligned} aligned, {len(outcomes) - aligned} already up to date")
+    if failed is not None:
+        raise failed
 
 
 @export_app.command("nwb")
