@@ -593,6 +593,15 @@ def test_schedule_lists_every_problem_of_its_options_before_serving(workdir, mon
     )
     result = runner.invoke(app, ["schedule", "--interval", "0"])
     assert str(result.exception) == "--interval must be a positive number of seconds, got 0"
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "schedule", "--cron", "0 3 * * *"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
+    assert completed.returncode == 1
+    (line,) = completed.stderr.strip().splitlines()
+    assert line.startswith("error: the Prefect server at http://127.0.0.1:9/api does not answer (")
 
 
 def test_a_catalog_that_init_never_set_up_says_to_run_init(workdir, catalog_url, monkeypatch):
@@ -699,3 +708,40 @@ def test_an_owner_shares_a_lab_from_the_command_line(workdir, monkeypatch):
     assert result.exit_code == 0 and result.output == "bob is no longer a viewer of lab labA\n"
     last = runner.invoke(app, ["labs", "remove-member", "labA", "alice"])
     assert str(last.exception) == "alice is the only owner of lab 'labA': make another user an owner first"
+
+
+def test_an_unreachable_prefect_server_is_one_clear_error_before_a_flow_starts(monkeypatch):
+    from etholake.errors import ConfigError
+    from etholake.flowrun import require_prefect_server
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:1/api")
+    with pytest.raises(ConfigError, match=r"the Prefect server at http://127.0.0.1:1/api does not answer \("):
+        require_prefect_server()
+
+
+def test_a_prefect_server_set_in_etholake_toml_is_checked_and_given_to_prefect(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    from etholake.flowrun import require_prefect_server
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/api/health" else 404)
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api"
+        (tmp_path / "etholake.toml").write_text(f'prefect_api_url = "{url}"\n')
+        monkeypatch.setenv("ETHOLAKE_CONFIG", str(tmp_path / "etholake.toml"))
+        monkeypatch.delenv("PREFECT_API_URL", raising=False)
+        require_prefect_server()
+        assert os.environ["PREFECT_API_URL"] == url
+    finally:
+        server.shutdown()

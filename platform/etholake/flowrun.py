@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,6 +21,8 @@ Prefect's own default, 20 s, is too short for a busy machine: the server
 migrates its database before it answers.
 """
 TEMPORARY_SERVER_TIMEOUT_MESSAGE = "Timed out while attempting to connect to ephemeral Prefect API server"
+PREFECT_HEALTH_TIMEOUT_S = 5
+"""How long the check of a configured Prefect server waits for its ``/health`` answer."""
 
 
 def _error_names(kind: type[Exception]) -> set[str]:
@@ -50,7 +53,7 @@ class _WithoutShutdownProgress(logging.Filter):
         return not str(record.msg).startswith("Still processing items")
 
 
-def prepare_prefect() -> None:
+def prepare_prefect(*, check_server: bool = True) -> None:
     """Set Prefect up for a command: quiet logs and a patient start of its temporary server.
 
     Prefect's and Dask's per-task log lines stay out of the output unless the
@@ -61,8 +64,12 @@ def prepare_prefect() -> None:
     ``TEMPORARY_SERVER_STARTUP_TIMEOUT_S`` to start unless the environment
     variable ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` says
     otherwise (a value in a Prefect profile does not: environment variables
-    rank above profiles). Call it before Prefect is imported.
+    rank above profiles). A configured Prefect server must answer first
+    (:func:`require_prefect_server`) unless ``check_server`` is False (for a
+    command that checks its options first). Call it before Prefect is imported.
     """
+    if check_server:
+        require_prefect_server()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(TEMPORARY_SERVER_STARTUP_TIMEOUT_S))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
@@ -78,6 +85,41 @@ def prepare_prefect() -> None:
         _filter_once(name, _WithoutEtholakeTracebacks)
     for name in PREFECT_SERVICE_LOGGERS:
         _filter_once(name, _WithoutShutdownProgress)
+
+
+def require_prefect_server() -> None:
+    """Check that the configured Prefect server (``PREFECT_API_URL``, ``etholake.toml``) answers; pass Prefect its URL.
+
+    Raises
+    ------
+    ConfigError
+        When it does not answer: one line instead of Prefect's tracebacks from
+        deep inside a run.
+    """
+    from etholake.config import load_settings
+
+    url = load_settings().prefect_api_url
+    if url:
+        prefect_server_status(url)
+        os.environ["PREFECT_API_URL"] = url
+
+
+def prefect_server_status(url: str) -> str:
+    """``reachable (HTTP 200)`` when the Prefect server at ``url`` answers its ``/health`` request.
+
+    Raises
+    ------
+    ConfigError
+        Saying why it does not answer and what to do.
+    """
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=PREFECT_HEALTH_TIMEOUT_S) as response:
+            return f"reachable (HTTP {response.status})"
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"the Prefect server at {url} does not answer ({getattr(error, 'reason', error)}): start it "
+            "(`prefect server start`), or unset PREFECT_API_URL to run flows on a temporary local API"
+        ) from error
 
 
 def _filter_once(logger_name: str, kind: type[logging.Filter]) -> None:

@@ -84,10 +84,10 @@ def _of_lab(lab: str | None) -> str:
     return f" of lab {lab}" if lab else ""
 
 
-def _flows():
+def _flows(*, check_server: bool = True) -> None:
     from etholake.flowrun import prepare_prefect
 
-    prepare_prefect()
+    prepare_prefect(check_server=check_server)
 
 
 def _sessions_with_pose(context: JobContext, texts: list[str], lab: str | None, work: str) -> list[SessionKey]:
@@ -272,11 +272,14 @@ def schedule(
         problems.append("give exactly one of --cron and --interval")
     if interval is not None and not interval > 0:
         problems.append(f"--interval must be a positive number of seconds, got {interval:g}")
-    _flows()
+    _flows(check_server=False)
     if cron is not None:
         problems.append(_cron_problem(cron))
     if any(problems):
         raise OptionError("; ".join(problem for problem in problems if problem))
+    from etholake.flowrun import require_prefect_server
+
+    require_prefect_server()
     from etholake.flows.reprocess import reprocess_flow
 
     parameters = {"lab": lab, "lake": settings.lake, "catalog": settings.catalog_url, "actor": settings.user}

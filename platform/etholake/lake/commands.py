@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
-
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +11,7 @@ from etholake.catalog.engine import database_problem, shown_url
 from etholake.config import Settings, load_settings
 from etholake.console import command_console
 from etholake.errors import ConfigError
+from etholake.flowrun import prefect_server_status
 from etholake.lake.store import Lake
 
 console = command_console()
@@ -80,8 +79,7 @@ def _check_dask(settings: Settings) -> str:
 def _check_prefect(settings: Settings) -> str:
     if not settings.prefect_api_url:
         return "no server: flows run on a temporary local API"
-    with urllib.request.urlopen(settings.prefect_api_url.rstrip("/") + "/health", timeout=5) as response:
-        return f"reachable (HTTP {response.status})"
+    return prefect_server_status(settings.prefect_api_url)
 
 
 def _problem(error: Exception) -> str:
