@@ -1,5 +1,7 @@
 """Features, inference and staleness jobs on a small lake (jobs called directly, no Prefect)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -308,3 +310,37 @@ def test_an_export_of_a_session_the_user_cannot_see_says_so(lake_with_model, tmp
         export_session_pose(outsider, KEYS[0], tmp_path / "pose.h5", "dlc")
     with pytest.raises(NotFoundError, match="no session labA/m1/s9; register it first"):
         export_session_pose(context, SessionKey("labA", "m1", "s9"), tmp_path / "pose.h5", "dlc")
+
+
+def test_an_nwb_export_of_units_without_a_clock_map_says_to_align_first(lake_with_model, tmp_path):
+    import pandas as pd
+
+    from etholake.errors import NotFoundError
+    from etholake.jobs.nwb import export_session_to_nwb
+    from etholake.lake import publish_dataset
+    from etholake.neural.containers import Units
+    from etholake.neural.datasets import units_to_dataset
+
+    context, _, _ = lake_with_model
+    units = Units(
+        np.array([0.5, 1.5, 2.5]), np.array([2, 3]), pd.DataFrame(index=pd.Index(["u1", "u2"], name="unit_id")), "daq"
+    )
+    with Catalog(context.catalog_url) as catalog:
+        publish_dataset(
+            context.lake(),
+            catalog,
+            "alice",
+            units_to_dataset(units),
+            kind="units",
+            lab="labA",
+            session=KEYS[2],
+            params={"identity": "units:daq"},
+        )
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(
+            NotFoundError, match=r"session labA/m1/s2 has units on the 'daq' clock but no clock map from the video"
+        ),
+    ):
+        warnings.simplefilter("ignore", UserWarning)
+        export_session_to_nwb(context, KEYS[2], tmp_path / "s2.nwb")

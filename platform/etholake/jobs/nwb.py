@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from etholake.catalog import SessionKey
+from etholake.errors import NotFoundError
 from etholake.jobs.context import (
     JobContext,
     newest_asset,
@@ -85,8 +86,8 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
     Raises
     ------
     NotFoundError
-        If the session has no pose, or ``model`` is given and the session has no
-        annotations by it.
+        If the session has no pose, ``model`` is given and the session has no
+        annotations by it, or the session has units but no clock map (not aligned).
     """
     from etholake.neural import ClockMap, export_session_nwb
     from etholake.neural.datasets import units_from_dataset
@@ -158,7 +159,13 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         }
     units = None
     if units_assets:
-        units = replace(units_from_dataset(open_dataset(context, units_assets[0]).load()), clock=clock.target_clock)
+        units = units_from_dataset(open_dataset(context, units_assets[0]).load())
+        if not clock_assets:
+            raise NotFoundError(
+                f"session {key} has units on the {units.clock!r} clock but no clock map from the video to it: "
+                "run `etholake align` first (it fits the map from the sync pulses on both clocks)"
+            )
+        units = replace(units, clock=clock.target_clock)
     session_meta, subject_meta = nwb_metadata(session, key)
     return export_session_nwb(
         path,
