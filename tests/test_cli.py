@@ -627,6 +627,15 @@ def test_a_command_on_a_lake_that_does_not_exist_creates_nothing(workdir, monkey
     assert not lake.exists()
 
 
+def test_init_with_a_bad_lab_name_creates_nothing(workdir, monkeypatch):
+    lake = workdir / "new"
+    monkeypatch.setenv("ETHOLAKE_LAKE", str(lake))
+    result = runner.invoke(app, ["init", "--lab", "../x"])
+    assert result.exit_code == 1
+    assert str(result.exception).startswith("invalid lab name '../x'")
+    assert not lake.exists()
+
+
 @pytest.mark.parametrize(
     "command",
     [["query", "sessions"], ["models", "list"], ["gc"], ["lineage", "0123"], ["report", "-o", "site"], ["features"]],

@@ -13,6 +13,7 @@ from etholake.console import command_console
 from etholake.errors import ConfigError
 from etholake.flowrun import prefect_server_status
 from etholake.lake.store import Lake
+from etholake.names import validate_name
 
 console = command_console()
 
@@ -32,6 +33,8 @@ def init(
     """Create the lake folder and the catalog (and optionally a lab)."""
     from etholake.catalog.catalog import Catalog
 
+    if lab:
+        validate_name(lab, "lab")
     settings = load_settings(lake=lake)
     lake_store = Lake(settings.lake, settings.storage_options)
     lake_store.require_reachable(create=True)
