@@ -249,6 +249,21 @@ def test_command_tables_print_brackets_in_messages_and_paths_as_they_are(capsys,
     assert note in capsys.readouterr().out
 
 
+def test_csv_output_writes_lists_and_mappings_as_json(capsys):
+    import io
+
+    import pandas as pd
+
+    from etholake.tables import OutputFormat, print_frame
+
+    frame = pd.DataFrame({"model": ["social"], "behaviors": [["aggression", "social"]], "f1": [{"aggression": 0.626}]})
+    print_frame(frame, OutputFormat.csv)
+    back = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert json.loads(back.loc[0, "behaviors"]) == ["aggression", "social"]
+    assert json.loads(back.loc[0, "f1"]) == {"aggression": 0.626}
+    assert back.loc[0, "model"] == "social"
+
+
 def test_command_tables_print_colon_words_as_they_are_not_as_emoji(capsys, monkeypatch):
     import pandas as pd
 

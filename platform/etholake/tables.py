@@ -47,6 +47,27 @@ def _json_value(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _with_json_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its list and mapping cells as JSON text, which a script can parse (not Python reprs)."""
+    nested = [
+        column
+        for column in frame.columns
+        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, list | tuple | dict)).any()
+    ]
+    if not nested:
+        return frame
+
+    def as_json(value: object) -> object:
+        if isinstance(value, list | tuple | dict):
+            return json.dumps(value, ensure_ascii=False, default=_json_value)
+        return value
+
+    converted = frame.copy()
+    for column in nested:
+        converted[column] = frame[column].map(as_json)
+    return converted
+
+
 def _json_records(frame: pd.DataFrame) -> str:
     """``frame`` as a JSON list of row objects: floats at full precision, missing values as null, text unescaped."""
     rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
@@ -71,7 +92,7 @@ def print_frame(
         instead of on every row (CSV and JSON keep them).
     """
     if output == OutputFormat.csv:
-        frame.to_csv(sys.stdout, index=False)
+        _with_json_cells(frame).to_csv(sys.stdout, index=False)
         return
     if output == OutputFormat.json:
         sys.stdout.write(_json_records(frame) + "\n")
