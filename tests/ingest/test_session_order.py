@@ -294,3 +294,15 @@ def test_a_reused_video_reports_its_copy_in_the_lake_too(tmp_path, shared_data):
     second = ingest()
     assert set(second.created) == {"pose"}
     assert second.reused == {"video": first.created["video"], "video_file": first.created["video_file"]}
+
+
+def test_units_from_a_real_nwb_file_are_ingested_without_the_libraries_deprecation_notices_as_notes(
+    tmp_path, shared_data
+):
+    units = {"path": str(shared_data("neural/pynapple_A8604-211122.nwb")), "kind": "units", "clock": "daq"}
+    manifest, plans, problems = planned(tmp_path, {"name": "s1", "subject": "m1", "neural": [units]})
+    assert problems == []
+    _, ingest = ingester(tmp_path, manifest, plans)
+    outcome = ingest()
+    assert outcome.status == "ingested", outcome.error
+    assert not [note for note in outcome.notes if "deprecated" in note], outcome.notes

@@ -41,6 +41,7 @@ from etholake.ingest.preflight import SessionPlan
 from etholake.ingest.staging import name_sources
 from etholake.io import start_sha256
 from etholake.lake import Lake, StagedAsset, commit, discard, stage_dataset, stage_file
+from etholake.notes import warning_notes
 
 PUBLISH_ATTEMPTS = 3
 FileDigests = dict[str, Future[str]]
@@ -176,7 +177,7 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pose = _read_pose(plan)
-        outcome.notes += [str(w.message) for w in caught]
+        outcome.notes += warning_notes(caught)
         qc = _check_frames(plan, pose, outcome)
         reader = {"format": plan.pose_format, "options": entry.pose.options, "fps": plan.fps}
         calibration = {k: pose.attrs.get(k) for k in ("px_per_mm", "arena_bounds_px")}
@@ -192,7 +193,7 @@ def _gather(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcome) ->
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pending += _read_labels(plan, digests, session_frames(pose), pose.attrs.get("fps"))
-        outcome.notes += list(dict.fromkeys(str(w.message) for w in caught))
+        outcome.notes += warning_notes(caught)
     pending += _read_neural(plan, digests, outcome)
     if entry.calibration is not None:
         pending.append(_read_calibration(plan, digests))
@@ -227,7 +228,7 @@ def _read_neural(plan: SessionPlan, digests: FileDigests, outcome: SessionOutcom
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             identity, dataset = read_neural_entry(entry)
-        outcome.notes += [f"{identity}: {w.message}" for w in caught]
+        outcome.notes += [f"{identity}: {note}" for note in warning_notes(caught)]
         params = {"identity": identity, "format": entry.format, "options": entry.options}
         if entry.companions:
             params["companions"] = {name: digests[c.path].result() for name, c in entry.companions.items()}

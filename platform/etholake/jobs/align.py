@@ -26,6 +26,7 @@ from etholake.errors import DuplicateAssetError, NotFoundError
 from etholake.jobs.context import JobContext, open_dataset, require_asset, require_bouts
 from etholake.lake import commit, stage_dataset, stage_json, stage_table
 from etholake.lake.formats import read_parquet
+from etholake.notes import warning_notes
 
 PETH_WINDOW_S = (-2.0, 2.0)
 PETH_BIN_S = 0.05
@@ -198,7 +199,7 @@ def session_alignment(
             spikes = bout_spike_table(units, aligned)
             behaviors = sorted(aligned["behavior"].astype(str).unique())
             peths = _peths(units, aligned, behaviors, recording) if behaviors else None
-        notes = [str(w.message) for w in caught]
+        notes = warning_notes(caught)
         summary_rows = _unit_rows(modulation)
         modulated = int((summary_rows["q_value"] < 0.05).sum())
         clock_document = {**clock.to_dict(), "notes": notes}

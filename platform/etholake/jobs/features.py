@@ -16,6 +16,7 @@ from etholake.catalog import AssetRecord, Catalog, SessionKey
 from etholake.errors import DuplicateAssetError
 from etholake.jobs.context import JobContext, open_dataset, require_asset
 from etholake.lake import commit, stage_dataset_computing
+from etholake.notes import warning_notes
 
 FEATURES_CODEC = "fast"
 
@@ -81,7 +82,7 @@ def compute_target_features(context: JobContext, target: FeaturesTarget) -> tupl
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         features = compute_features(open_dataset(context, target.pose_asset), target.feature_set)
-    return features, tuple(dict.fromkeys(str(warning.message) for warning in caught))
+    return features, tuple(warning_notes(caught))
 
 
 def publish_features(
