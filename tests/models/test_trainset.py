@@ -146,6 +146,30 @@ def test_a_left_out_session_says_whether_its_label_sets_list_the_behaviors(synth
     ]
 
 
+def test_a_session_whose_label_sets_do_not_list_one_of_the_behaviors_is_named(synthetic_session):
+    first = SessionData(
+        "lab/m1/s1",
+        synthetic_session("lab/m1/s1", 3, n_frames=60)[0].features,
+        [
+            make_labels_dataset(
+                np.ones((60, 2), np.int8), behaviors=["attack", "groom"], annotator="ada", label_set="S1"
+            )
+        ],
+    )
+    second, _ = synthetic_session("lab/m1/s2", 4, n_frames=60)
+    groom_only = make_labels_dataset(np.ones((60, 1), np.int8), behaviors=["groom"], annotator="ben", label_set="S1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_training_set([first, SessionData("lab/m1/s2", second.features, [groom_only])], ["attack", "groom"])
+    messages = [str(w.message) for w in caught if "lab/m1/s2" in str(w.message)]
+    assert messages == [
+        "session 'lab/m1/s2' is left out for attack: its label sets (ben:S1) do not list it, so none of its frames "
+        "is scored for it. A label set lists the behaviors its file uses; to count a behavior that never occurs in "
+        "a file as absent, give the full ethogram in the manifest's label entry: options: {behaviors: [...]} "
+        "(a Caltech file: per stream, options: {behaviors: {S1: [...]}})",
+    ]
+
+
 def test_name_difference_reports_order():
     assert "another order" in name_difference(["a", "b"], ["b", "a"])
 

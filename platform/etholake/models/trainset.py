@@ -367,6 +367,9 @@ def build_training_set(
         if not keep.any():
             warnings.warn(_left_out_reason(session, behaviors, policy), stacklevel=2)
             continue
+        unlisted = _unlisted_behaviors(session, behaviors, combined)
+        if unlisted:
+            warnings.warn(_left_out_of_behaviors(session, unlisted), stacklevel=2)
         features = np.asarray(session.features["features"].values, dtype=np.float32)[order][keep]
         parts["X"].append(features)
         parts["y"].append(combined[keep])
@@ -486,16 +489,40 @@ def sample_rows(y: np.ndarray, sampling: Sampling) -> np.ndarray:
     return np.sort(np.concatenate([positives, chosen]))
 
 
+FULL_ETHOGRAM_HINT = (
+    "A label set lists the behaviors its file uses; to count a behavior that never occurs in a file as absent, give "
+    "the full ethogram in the manifest's label entry: options: {behaviors: [...]} (a Caltech file: per stream, "
+    "options: {behaviors: {S1: [...]}})"
+)
+
+
+def _label_set_names(session: SessionData) -> str:
+    return ", ".join(f"{ds.attrs['annotator']}:{ds.attrs['label_set']}" for ds in session.labels)
+
+
 def _left_out_reason(session: SessionData, behaviors: list[str], policy: LabelPolicy) -> str:
     """Why no frame of ``session`` is scored: its label sets do not list the behaviors, or the policy scores none."""
     listed = {str(b) for ds in session.labels for b in ds["behavior"].values}
     if listed & set(behaviors):
         return f"session {session.session!r} has no frames scored under policy {policy}; it is left out"
-    label_sets = ", ".join(f"{ds.attrs['annotator']}:{ds.attrs['label_set']}" for ds in session.labels)
     return (
-        f"session {session.session!r} is left out: its label sets ({label_sets}) do not list {', '.join(behaviors)}, "
-        f"so none of its frames is scored for {'it' if len(behaviors) == 1 else 'them'}. A label set lists the "
-        "behaviors its file uses; to count a behavior that never occurs in a file as absent, give the full ethogram "
-        "in the manifest's label entry: options: {behaviors: [...]} (a Caltech file: per stream, "
-        "options: {behaviors: {S1: [...]}})"
+        f"session {session.session!r} is left out: its label sets ({_label_set_names(session)}) do not list "
+        f"{', '.join(behaviors)}, so none of its frames is scored for {'it' if len(behaviors) == 1 else 'them'}. "
+        + FULL_ETHOGRAM_HINT
+    )
+
+
+def _unlisted_behaviors(session: SessionData, behaviors: list[str], combined: np.ndarray) -> list[str]:
+    """The behaviors no frame of a kept session is scored for because none of its label sets lists them."""
+    listed = {str(b) for ds in session.labels for b in ds["behavior"].values}
+    unscored = ~np.any(combined != NOT_SCORED, axis=0)
+    return [behavior for behavior, none in zip(behaviors, unscored) if none and behavior not in listed]
+
+
+def _left_out_of_behaviors(session: SessionData, unlisted: list[str]) -> str:
+    """Why a kept session is left out of some behaviors' training and evaluation."""
+    return (
+        f"session {session.session!r} is left out for {', '.join(unlisted)}: its label sets "
+        f"({_label_set_names(session)}) do not list {'it' if len(unlisted) == 1 else 'them'}, so none of its frames "
+        f"is scored for {'it' if len(unlisted) == 1 else 'them'}. " + FULL_ETHOGRAM_HINT
     )
