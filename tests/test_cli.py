@@ -395,7 +395,7 @@ def test_the_ingest_summary_shows_each_status_as_a_word(monkeypatch):
         (["--params", '{"depth": 3}'], "unknown random_forest parameter(s): depth"),
         (["--estimator", "svm"], "estimator kind must be one of random_forest, hist_gradient_boosting, got 'svm'"),
         (["--group-by", "cage"], "group_by must be one of session, subject, lab, got 'cage'"),
-        (["--policy", "most"], "label policy must be one of single, majority, any, got 'most'"),
+        (["--policy", "most"], "label policy must be majority, any or single:<annotator>, got 'most'"),
         (["--feature-set", "nope"], "nope: no such feature-set spec file"),
         (["--name", "../m"], "invalid model name '../m'"),
         (["--lab", "labB"], "no lab named 'labB'"),
@@ -412,6 +412,24 @@ def test_train_refuses_a_bad_option_before_any_work(workdir, arguments, message)
         evaluated = runner.invoke(app, ["evaluate", "--behavior", "attack", *arguments])
         assert evaluated.exit_code == 1 and message in str(evaluated.exception)
     assert not (workdir / "lake" / "labs" / "labA" / "models").exists()
+
+
+def test_train_and_evaluate_list_every_bad_option_at_once(workdir):
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    bad = ["--estimator", "svm", "--policy", "foo", "--group-by", "cage", "--feature-set", "nope"]
+    expected = [
+        "estimator kind must be one of random_forest, hist_gradient_boosting, got 'svm'",
+        "label policy must be majority, any or single:<annotator>, got 'foo'",
+        "group_by must be one of session, subject, lab, got 'cage'",
+        "nope: no such feature-set spec file",
+    ]
+    trained = runner.invoke(app, ["train", "--name", "../m", "--lab", "labA", "--behavior", "attack", *bad])
+    evaluated = runner.invoke(app, ["evaluate", "--behavior", "attack", *bad])
+    for result, problems in ((trained, [*expected, "invalid model name '../m'"]), (evaluated, expected)):
+        assert result.exit_code == 1
+        for problem in problems:
+            assert problem in str(result.exception)
+        assert str(result.exception).count("; ") >= len(problems) - 1
 
 
 def test_features_refuses_an_unknown_feature_set_before_starting_a_flow(workdir, monkeypatch):

@@ -63,12 +63,14 @@ def train(
     """Train, evaluate (grouped by session/subject/lab) and register a behavior model."""
     from etholake.flowrun import prepare_prefect
     from etholake.jobs.context import command_context
-    from etholake.jobs.train import EvaluationSettings, check_training_options, labelled_sessions
+    from etholake.jobs.train import EvaluationSettings, check_training_options, labelled_sessions, require_all
     from etholake.names import validate_name
 
-    estimator_settings = _estimator(estimator, params)
-    validate_name(name, "model")
-    check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
+    estimator_settings, _, _ = require_all(
+        lambda: _estimator(estimator, params),
+        lambda: validate_name(name, "model"),
+        lambda: check_training_options(policy=policy, group_by=group_by, feature_set=feature_set),
+    )
     context = command_context()
     with context.catalog() as catalog:
         catalog.require_write(context.user, lab)
@@ -119,12 +121,16 @@ def evaluate(
         assemble_training_data,
         check_training_options,
         evaluate_training_data,
+        require_all,
         write_report,
     )
     from etholake.models.estimators import EstimatorSpec
 
-    spec = EstimatorSpec.from_dict(_estimator(estimator, params))
-    check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
+    estimator_settings, _ = require_all(
+        lambda: _estimator(estimator, params),
+        lambda: check_training_options(policy=policy, group_by=group_by, feature_set=feature_set),
+    )
+    spec = EstimatorSpec.from_dict(estimator_settings)
     context = command_context()
     data = assemble_training_data(
         context,

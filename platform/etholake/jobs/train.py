@@ -16,8 +16,10 @@ import json
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from etholake.catalog import AssetRecord, SessionKey
 from etholake.errors import EtholakeError, OptionError
@@ -120,13 +122,30 @@ class TrainingData:
 
 
 def check_training_options(*, policy: str, group_by: str, feature_set: str) -> None:
-    """Refuse an unknown label policy, evaluation grouping or feature set before any work starts."""
+    """Refuse an unknown label policy, evaluation grouping or feature set before any work starts, naming all at once."""
     from etholake.models.trainset import GROUP_KINDS, LabelPolicy
 
-    LabelPolicy.parse(policy)
-    if group_by not in GROUP_KINDS:
-        raise OptionError(f"group_by must be one of {', '.join(GROUP_KINDS)}, got {group_by!r}")
-    resolve_spec(feature_set)
+    def check_group_by() -> None:
+        if group_by not in GROUP_KINDS:
+            raise OptionError(f"group_by must be one of {', '.join(GROUP_KINDS)}, got {group_by!r}")
+
+    require_all(lambda: LabelPolicy.parse(policy), check_group_by, lambda: resolve_spec(feature_set))
+
+
+def require_all(*checks: Callable[[], Any]) -> list[Any]:
+    """Run every check and return their results; raise one OptionError listing every problem they found.
+
+    Each check raises an etholake error for its problem.
+    """
+    results, problems = [], []
+    for check in checks:
+        try:
+            results.append(check())
+        except EtholakeError as error:
+            problems.append(str(error))
+    if problems:
+        raise OptionError("; ".join(problems))
+    return results
 
 
 def assemble_training_data(

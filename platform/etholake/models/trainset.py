@@ -46,7 +46,7 @@ class LabelPolicy:
 
     def __post_init__(self) -> None:
         if self.kind not in POLICY_KINDS:
-            raise OptionError(f"label policy must be one of {', '.join(POLICY_KINDS)}, got {self.kind!r}")
+            raise OptionError(f"label policy must be majority, any or single:<annotator>, got {self.kind!r}")
         if (self.kind == "single") != (self.annotator is not None):
             raise OptionError("label policy 'single' needs an annotator, and only 'single' takes one")
 
