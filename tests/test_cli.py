@@ -53,6 +53,21 @@ def test_init_info_gc(workdir):
     assert "removed 1 orphaned asset(s)" in removed.output and not orphan.exists()
 
 
+def test_gc_removes_only_the_orphans_of_labs_the_user_may_write_to(workdir, monkeypatch):
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    assert runner.invoke(app, ["init", "--lab", "labB"]).exit_code == 0
+    orphans = {}
+    for lab in ("labA", "labB"):
+        orphans[lab] = workdir / "lake" / "labs" / lab / "features" / ("a" * 32 + ".zarr")
+        orphans[lab].mkdir(parents=True)
+        (orphans[lab] / "zarr.json").write_text("{}")
+    monkeypatch.setenv("ETHOLAKE_USER", "eve")
+    refused = runner.invoke(app, ["gc", "--min-age", "0", "--delete"])
+    assert "removed 0 orphaned asset(s)" in refused.output
+    assert "left 2 in labs eve may not write to (labA, labB)" in refused.output
+    assert orphans["labA"].exists() and orphans["labB"].exists()
+
+
 def test_info_fails_when_a_service_is_unreachable(workdir, monkeypatch):
     from services import free_port
 

@@ -123,7 +123,11 @@ def gc(
         3600.0, help="Seconds: ignore files changed more recently (a publish may still be under way)."
     ),
 ) -> None:
-    """List (or remove) lake files that no catalog row references."""
+    """List (or remove) lake files that no catalog row references.
+
+    ``--delete`` removes only the orphans of labs the user may write to (owner or member).
+    """
+    from etholake.catalog.access import WRITE_ROLES
     from etholake.catalog.catalog import Catalog
     from etholake.lake.gc import find_orphans, remove_orphans
 
@@ -131,14 +135,22 @@ def gc(
     lake = Lake(settings.lake, settings.storage_options)
     with Catalog(settings.catalog_url, create=False) as catalog:
         orphans = find_orphans(lake, catalog, min_age_seconds=min_age)
+        roles = catalog.labs(settings.user)
     for orphan in orphans:
         console.print(f"{orphan.path}\t{_human_bytes(orphan.size_bytes)}")
     total = sum(o.size_bytes for o in orphans)
     if not delete:
         console.print(f"{len(orphans)} orphaned asset(s), {_human_bytes(total)}; dry run, use --delete to remove them")
         return
-    freed = remove_orphans(lake, orphans)
-    console.print(f"removed {len(orphans)} orphaned asset(s), freed {_human_bytes(freed)}")
+    writable = set(roles.loc[roles["role"].isin(WRITE_ROLES), "lab"])
+    removable = [orphan for orphan in orphans if orphan.lab in writable]
+    freed = remove_orphans(lake, removable)
+    console.print(f"removed {len(removable)} orphaned asset(s), freed {_human_bytes(freed)}")
+    kept = sorted({orphan.lab for orphan in orphans if orphan.lab not in writable})
+    if kept:
+        console.print(
+            f"left {len(orphans) - len(removable)} in labs {settings.user} may not write to ({', '.join(kept)})"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -25,18 +25,19 @@ class Orphan:
     path: str
     size_bytes: int
 
+    @property
+    def lab(self) -> str:
+        """The lab whose folder holds the entry (``labs/<lab>/...``)."""
+        return self.path.split("/")[1]
+
 
 def _asset_entries(lake: Lake) -> list[str]:
     lake.fs.invalidate_cache()
     entries: list[str] = []
-    for top in ("labs", "models"):
-        if not lake.exists(top):
-            continue
-        found = lake.fs.find(lake.path(top), maxdepth=MAX_LAYOUT_DEPTH, withdirs=True)
-        for path in found:
+    if lake.exists("labs"):
+        for path in lake.fs.find(lake.path("labs"), maxdepth=MAX_LAYOUT_DEPTH, withdirs=True):
             relative = lake.relative(path)
-            name = relative.rsplit("/", 1)[-1]
-            if ASSET_ENTRY.fullmatch(name):
+            if ASSET_ENTRY.fullmatch(relative.rsplit("/", 1)[-1]):
                 entries.append(relative)
     entries.sort()
     return [e for e in entries if not any(e.startswith(other + "/") for other in entries if other != e)]

@@ -3,8 +3,7 @@
 Layout (DESIGN.md §4)::
 
     labs/<lab>/subjects/<subject>/sessions/<session>/<kind>/<asset-id>.<ext>   session assets
-    labs/<lab>/<kind>/<asset-id>.<ext>                                         lab-wide assets
-    models/<name>/<version>/                                                  model artifacts
+    labs/<lab>/<kind>/<asset-id>.<ext>                                         lab-wide assets (models: kind model)
 
 Every path component that comes from a user is checked with
 :func:`etholake.names.validate_name`; asset ids are fresh UUIDs.
@@ -138,10 +137,6 @@ class Lake:
             parts += ["subjects", validate_name(subject, "subject"), "sessions", validate_name(session, "session")]
         parts += [kind, f"{asset_id}.{extension}"]
         return "/".join(parts)
-
-    def model_path(self, name: str, version: int | str) -> str:
-        """Lake-relative folder of a model version."""
-        return f"models/{validate_name(name, 'model')}/{validate_name(str(version), 'model version')}"
 
     def require_reachable(self, *, create: bool = False) -> None:
         """Check that the lake answers: its folder, or its bucket, can be listed.

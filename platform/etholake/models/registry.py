@@ -104,7 +104,7 @@ def save_model(bundle: ModelBundle, url: str, storage_options: dict | None = Non
     bundle
         The trained model.
     url
-        Directory URL (fsspec), for example ``lake/models/<name>/<version>``.
+        Directory URL (fsspec), for example ``lake/labs/<lab>/model/<asset-id>.model``.
     storage_options
         fsspec options for remote storage.
 
