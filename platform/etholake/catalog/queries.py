@@ -20,6 +20,12 @@ from etholake.errors import EtholakeError, OptionError
 SUBJECT_FILTERS = ("species", "sex", "genotype", "strain")
 BEHAVIOR_SOURCES = ("model", "human")
 BEHAVIOR_HOLDERS = {"model": "model annotation", "human": "label set"}
+NONE_YET = {
+    "unit": "no unit you can see has modulation results yet: `etholake align` computes them",
+    "model annotation": "no session you can see is annotated yet: `etholake infer --model MODEL` annotates them",
+    "label set": "no label set you can see is in the catalog yet: `etholake ingest` adds them",
+}
+"""What to do when no visible summary row exists at all, by the rows' holder."""
 
 
 def _newest_summaries(source: str):
@@ -230,9 +236,8 @@ def _require_known(db, actor: str | None, holder: str, name: str, value: str | N
     )
     known = sorted(str(v) for v in db.execute(values).scalars() if v)
     if value not in known:
-        raise OptionError(
-            f"no {holder} you can see has {name} {value!r}; the {name}s there are: {', '.join(known) or 'none'}"
-        )
+        listed = ", ".join(known) if known else f"none ({NONE_YET[holder]})"
+        raise OptionError(f"no {holder} you can see has {name} {value!r}; the {name}s there are: {listed}")
 
 
 def _as_datetime(value: date | datetime) -> datetime:
