@@ -118,6 +118,12 @@ def test_ibl_two_clock_frame_timestamps_reproduce_drift_and_jitter(shared_data):
     assert clock_map.residual_sd == pytest.approx(0.19e-3, abs=0.02e-3)
     assert clock_map.qc["residual_max_abs_s"] == pytest.approx(3.1e-3, abs=0.3e-3)
     assert not clock_map.qc["checks"]["drift"]
+    assert clock_map.matched_fraction == 1.0 and clock_map.qc["checks"]["matched_fraction"]
+    software = stamps["software_time"].to_numpy(copy=True)
+    software[:600] = np.nan
+    with pytest.warns(ClockQualityWarning, match=r"matched 90\.0% of pulses"):
+        gappy = fit_clock(stamps["hardware_time"], software, paired=True)
+    assert gappy.matched_fraction == pytest.approx(5401 / 6001)
 
 
 def test_match_one_to_one_gives_each_target_once():

@@ -3,8 +3,10 @@
 Inputs from the lake: sync pulses on the camera clock and on the neural clock,
 camera frame times (when recorded, so dropped frames are placed right), spike
 units, and the session's machine bouts. Steps: fit the camera-to-neural clock
-map (:func:`etholake.neural.fit_clock`, QC stored with it), put every bout edge
-on the neural clock, count spikes per bout, test every unit x behavior (paired
+map (:func:`etholake.neural.fit_clock`, QC stored with it; a map that fails its
+QC fails the session, rather than giving statistics on misplaced bouts), put
+every bout edge on the neural clock, count spikes per bout, test every unit x
+behavior within the part of the session both filmed and recorded (paired
 Wilcoxon and circular-shift permutation, Benjamini-Hochberg q-values) and make
 onset PETHs. Outputs, committed in one transaction: the clock map (JSON), the
 aligned bout x unit table and the modulation table (Parquet), the PETHs (Zarr)
@@ -68,6 +70,35 @@ def _camera_bouts(bouts: pd.DataFrame, frame_times: np.ndarray | None, fps: floa
     placed["stop_time"] = frame_times[placed["stop_frame"].to_numpy()] + 1.0 / fps
     placed["duration"] = placed["stop_time"] - placed["start_time"]
     return placed
+
+
+def _video_span(frame_times: np.ndarray | None, n_frames: int, fps: float) -> tuple[float, float]:
+    """Start of the first and end of the last annotated frame, on the camera clock."""
+    if frame_times is None or not frame_times.size:
+        return 0.0, n_frames / fps
+    last = min(n_frames, frame_times.size) - 1
+    return float(frame_times[0]), float(frame_times[last]) + 1.0 / fps
+
+
+def scored_window(clock, video_span: tuple[float, float], spike_times: np.ndarray) -> tuple[float, float]:
+    """The part of the session that was both filmed (and so scored) and recorded, on the neural clock.
+
+    The baseline of the modulation tests and their circular shifts stay inside
+    it: time the camera did not see holds no behavior, only baseline that is not.
+
+    Parameters
+    ----------
+    clock
+        The camera-to-neural :class:`~etholake.neural.ClockMap`.
+    video_span
+        (start, stop) of the video on the camera clock.
+    spike_times
+        Every spike time on the neural clock (their range stands for the recording's).
+    """
+    start, stop = (float(t) for t in clock(np.asarray(video_span, dtype=np.float64)))
+    if spike_times.size:
+        start, stop = max(start, float(spike_times.min())), min(stop, float(spike_times.max()))
+    return start, max(start, stop)
 
 
 def _peths(units, aligned: pd.DataFrame, behaviors: list[str], session_range: tuple[float, float]) -> xr.Dataset:
@@ -188,12 +219,11 @@ def session_alignment(
             clock = fit_clock(
                 open_dataset(context, camera_pulses)["times"].values,
                 open_dataset(context, neural_pulses)["times"].values,
+                strict=True,
             )
             aligned = align_bouts(_camera_bouts(bouts, frame_times, fps), clock)
-            recording = (
-                (float(units.spike_times.min()), float(units.spike_times.max()))
-                if units.spike_times.size
-                else (0.0, 0.0)
+            recording = scored_window(
+                clock, _video_span(frame_times, int(bouts_asset.params["frames"]), fps), units.spike_times
             )
             modulation = _with_regions(modulation_tests(units, aligned, session=recording, n_shifts=n_shifts), units)
             spikes = bout_spike_table(units, aligned)

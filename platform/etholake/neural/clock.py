@@ -42,7 +42,8 @@ class ClockMap:
         SD (s) of the matched pulses' residuals after the full map.
     matched_fraction
         Matched pulses / pulses of the denser train inside the common span (a pulse missing on
-        either line, or a spurious one, lowers it).
+        either line, or a spurious one, lowers it); for paired pulses, the pairs with both
+        times finite / all pairs.
     source_range
         First and last matched source pulse; times outside are extrapolated.
     qc
@@ -215,6 +216,7 @@ def fit_clock(
         raise ValueError(f"model must be 'linear' or 'offset', got {model!r}")
     source = np.asarray(source_pulses, dtype=np.float64)
     target = np.asarray(target_pulses, dtype=np.float64)
+    n_pairs = source.size
     if paired:
         if source.shape != target.shape:
             raise ClockFitError(f"paired pulses need equal lengths, got {source.size} and {target.size}")
@@ -254,10 +256,13 @@ def fit_clock(
         residual_knots=knots,
     )
     residual = matched_target - clock_map(matched_source)
-    mapped = clock_map(source)
-    in_span_source = np.sum((mapped >= target[0] - final_tolerance) & (mapped <= target[-1] + final_tolerance))
-    in_span_target = np.sum((target >= mapped[0] - final_tolerance) & (target <= mapped[-1] + final_tolerance))
-    matched_fraction = source_index.size / max(1, in_span_source, in_span_target)
+    if paired:
+        matched_fraction = source.size / n_pairs
+    else:
+        mapped = clock_map(source)
+        in_span_source = np.sum((mapped >= target[0] - final_tolerance) & (mapped <= target[-1] + final_tolerance))
+        in_span_target = np.sum((target >= mapped[0] - final_tolerance) & (target <= mapped[-1] + final_tolerance))
+        matched_fraction = source_index.size / max(1, in_span_source, in_span_target)
     qc = _quality(
         clock_map,
         residual,
