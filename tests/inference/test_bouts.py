@@ -131,3 +131,31 @@ def test_annotate_dataarray():
     assert spans(bouts) == [(0, 1), (1, 3)]
     with pytest.raises(Exception, match="groom"):
         annotate(probability, {"attack": BoutSettings()})
+
+
+def test_a_model_trained_at_30_fps_keeps_its_bout_lengths_in_seconds_on_a_25_fps_session():
+    from types import SimpleNamespace
+
+    from etholake.inference.predict import annotate_probability
+
+    frames = np.arange(400)
+    values = np.zeros(400)
+    values[10:90] = 0.9
+    values[200:270] = 0.9
+    probability = xr.DataArray(
+        values[:, None].astype(np.float32),
+        dims=("time", "behavior"),
+        coords={"time": frames / 25.0, "frame": ("time", frames), "behavior": ["attack"]},
+        attrs={"fps": 25.0},
+    )
+    bundle = SimpleNamespace(settings={"attack": BoutSettings(threshold=0.5, min_bout=90)}, fps=30.0)
+    annotations, bouts = annotate_probability(bundle, probability, model_name="m", model_version=1, model_sha256="x")
+    assert spans(bouts) == [(10, 89)], "80 frames at 25 fps = 3.2 s: kept; 70 frames = 2.8 s: shorter than 3 s"
+    assert bouts["stop_time"].iloc[0] - bouts["start_time"].iloc[0] == pytest.approx(80 / 25.0)
+    assert annotations.attrs["fps"] == 25.0
+
+
+def test_bout_settings_move_to_another_frame_rate_by_their_lengths_in_seconds():
+    settings = BoutSettings(threshold=0.6, merge_gap=15, min_bout=90, smooth=5)
+    assert settings.at_frame_rate(30.0, 25.0) == BoutSettings(threshold=0.6, merge_gap=13, min_bout=75, smooth=4)
+    assert settings.at_frame_rate(30.0, 30.0) == settings

@@ -21,7 +21,7 @@ equals the number of frames divided by the frame rate.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,21 @@ class BoutSettings:
     def to_dict(self) -> dict:
         """Return the settings as a JSON-ready dict."""
         return asdict(self)
+
+    def at_frame_rate(self, from_fps: float, to_fps: float) -> BoutSettings:
+        """The same settings for a video at ``to_fps``: lengths kept in seconds, not in frames.
+
+        ``merge_gap`` and ``min_bout`` ("shorter than n frames") become the frame counts of
+        the same durations (:func:`seconds_to_frames`); ``smooth`` the nearest width.
+        """
+        if from_fps == to_fps:
+            return self
+        return replace(
+            self,
+            merge_gap=seconds_to_frames(self.merge_gap / from_fps, to_fps),
+            min_bout=max(1, seconds_to_frames(self.min_bout / from_fps, to_fps)),
+            smooth=max(1, round(self.smooth * to_fps / from_fps)),
+        )
 
 
 def seconds_to_frames(seconds: float, fps: float) -> int:

@@ -33,14 +33,17 @@ def predict_probability(bundle, features: xr.Dataset, chunk: int = PREDICT_CHUNK
         for start in range(0, max(features.sizes["time"], 1), chunk)
     ]
     probability = xr.concat(pieces, dim="time") if len(pieces) > 1 else pieces[0]
-    probability.attrs["fps"] = bundle.fps or features.attrs.get("fps") or _fps(features)
+    probability.attrs["fps"] = _session_fps(bundle, features)
     return probability
 
 
-def _fps(features: xr.Dataset) -> float | None:
+def _session_fps(bundle, features: xr.Dataset) -> float | None:
+    """The session's frame rate: the features' own, else their time steps', else the model's."""
+    if features.attrs.get("fps"):
+        return float(features.attrs["fps"])
     times = np.asarray(features["time"].values, dtype=float)
     steps = np.diff(times[np.isfinite(times)])
-    return float(1.0 / np.median(steps)) if steps.size else None
+    return float(1.0 / np.median(steps)) if steps.size else bundle.fps
 
 
 def lazy_probability(bundle, features: xr.Dataset) -> xr.DataArray:
@@ -63,7 +66,7 @@ def lazy_probability(bundle, features: xr.Dataset) -> xr.DataArray:
         probability,
         dims=("time", "behavior"),
         coords={**coords, "behavior": np.array(bundle.behaviors, dtype=object)},
-        attrs={"fps": bundle.fps or features.attrs.get("fps") or _fps(features)},
+        attrs={"fps": _session_fps(bundle, features)},
     )
 
 
@@ -101,10 +104,18 @@ def annotate_session(bundle, features: xr.Dataset, *, model_name: str, model_ver
 def annotate_probability(
     bundle, probability: xr.DataArray, *, model_name: str, model_version: int, model_sha256: str
 ) -> tuple[xr.Dataset, pd.DataFrame]:
-    """Post-process computed probabilities (time, behavior) into the annotations dataset and the bouts table."""
+    """Post-process computed probabilities (time, behavior) into the annotations dataset and the bouts table.
+
+    The model's bout settings (frames at the frame rate it was trained at) keep their
+    lengths in seconds on a session filmed at another rate.
+    """
     from etholake.inference.bouts import annotate
 
-    predicted, bouts = annotate(probability, bundle.settings, fps=probability.attrs.get("fps"))
+    fps = probability.attrs.get("fps")
+    settings = bundle.settings
+    if bundle.fps and fps:
+        settings = {behavior: each.at_frame_rate(bundle.fps, fps) for behavior, each in settings.items()}
+    predicted, bouts = annotate(probability, settings, fps=fps)
     dataset = annotations_dataset(
         probability, predicted, model_name=model_name, model_version=model_version, model_sha256=model_sha256
     )
