@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
@@ -76,6 +78,24 @@ def test_agreement_report_quantifies_a_shifted_annotator(synthetic_session):
     assert 0.0 < pooled.loc[("alice", "carol"), "kappa"] < 0.6
     assert pooled.loc[("alice", "carol"), "percent_agreement"] < 0.9
     assert set(report["session"]) == {"s0", "s1", "(all)"}
+
+
+def test_agreement_under_majority_counts_the_frames_two_annotators_disagree_on(synthetic_session):
+    sessions = [
+        synthetic_session(f"s{i}", 10 + i, n_frames=1200, annotators={"alice": 0, "carol": 25})[0] for i in range(2)
+    ]
+    single = agreement_report(build_training_set(sessions, ["attack"], policy="single:alice"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        majority = build_training_set(sessions, ["attack"], policy="majority")
+    pooled = agreement_report(majority).set_index(["session", "annotator_a", "annotator_b"])
+    expected = single.set_index(["session", "annotator_a", "annotator_b"])
+    assert pooled.loc[("(all)", "alice", "carol"), "kappa"] < 0.9
+    assert pooled.loc[("(all)", "alice", "carol"), "n_frames"] == expected.loc[("(all)", "alice", "carol"), "n_frames"]
+    assert pooled.loc[("(all)", "alice", "carol"), "kappa"] == pytest.approx(
+        expected.loc[("(all)", "alice", "carol"), "kappa"]
+    )
+    assert majority.scored_rows("attack").size < majority.n_rows, "the tied frames are kept, not trained on"
 
 
 def test_postprocessing_never_crosses_segments():

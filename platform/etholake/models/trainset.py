@@ -314,8 +314,10 @@ def build_training_set(
     Returns
     -------
     TrainingSet
-        Rows are the frames with features where the combined label is scored for at least one
-        behavior; frames not scored under the policy are excluded.
+        Rows are the frames with features that some annotator scored for at least one
+        behavior. Frames the policy leaves not scored (a tie under ``majority``) keep their
+        per-annotator labels, so agreement counts every frame two annotators scored, but
+        ``y`` is -1 there and no fit or metric uses them (:meth:`TrainingSet.scored_rows`).
 
     Raises
     ------
@@ -363,10 +365,10 @@ def build_training_set(
         combined = combine_labels(stacked[rows_annotators], policy, session_annotators)
         if policy.kind == "majority":
             ties[session.session] = count_ties(stacked[rows_annotators])
-        keep = np.any(combined != NOT_SCORED, axis=1)
-        if not keep.any():
+        if not np.any(combined != NOT_SCORED):
             warnings.warn(_left_out_reason(session, behaviors, policy), stacklevel=2)
             continue
+        keep = np.any(stacked[rows_annotators] != NOT_SCORED, axis=(0, 2))
         unlisted = _unlisted_behaviors(session, behaviors, combined)
         if unlisted:
             warnings.warn(_left_out_of_behaviors(session, unlisted), stacklevel=2)
