@@ -68,3 +68,11 @@ def test_the_label_policy_shows_as_the_training_set_records_it():
     training = {key: value for key, value in CARD["training"].items() if key != "policy"}
     overview = dict(card_overview({**CARD, "training": {**training, "label_policy": "annotator:a1"}}))
     assert overview["labels"] == "policy annotator:a1, annotators a1, a2"
+
+
+def test_a_training_run_for_another_lab_is_not_the_same_recipe():
+    from etholake.jobs.train import training_recipe
+
+    settings = (["attack"], "majority", {"kind": "random_forest"}, "session", 5)
+    assert training_recipe("labA", ["b", "a"], *settings) == training_recipe("labA", ["a", "b"], *settings)
+    assert training_recipe("labA", ["a", "b"], *settings) != training_recipe("labB", ["a", "b"], *settings)

@@ -92,10 +92,16 @@ def train(
         show_progress=progress,
     )
     print_frame(_metrics_frame(outcome.metrics), OutputFormat.table, title=f"{name} v{outcome.version}, held out")
-    console.print(
-        f"registered {name} v{outcome.version} (candidate) from {outcome.sessions} sessions, "
-        f"{outcome.rows:,} labelled frames, in {outcome.seconds:.0f} s; report asset {outcome.report_id}"
-    )
+    if outcome.reused:
+        console.print(
+            f"{name} v{outcome.version} was trained on these inputs with these settings before: nothing new is "
+            f"registered (report asset {outcome.report_id})"
+        )
+    else:
+        console.print(
+            f"registered {name} v{outcome.version} (candidate) from {outcome.sessions} sessions, "
+            f"{outcome.rows:,} labelled frames, in {outcome.seconds:.0f} s; report asset {outcome.report_id}"
+        )
     console.print(f"promote with: etholake models promote {name} {outcome.version}")
 
 

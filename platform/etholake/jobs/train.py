@@ -16,7 +16,7 @@ import json
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,6 +247,15 @@ def write_report(
     return path
 
 
+def training_recipe(lab: str, parents: Iterable[str], *settings: Any) -> str:
+    """Hash of what a training run depends on: the owning lab, the input assets (any order) and the settings.
+
+    A run with the same recipe returns the version already trained instead of a new one.
+    """
+    document = [lab, sorted(parents), *settings]
+    return hashlib.sha256(json.dumps(document, default=str).encode()).hexdigest()
+
+
 def _trained_before(context: JobContext, name: str, recipe: str) -> TrainOutcome | None:
     """The version of ``name`` already trained on exactly these inputs and settings, if any."""
     with context.catalog() as catalog:
@@ -347,11 +356,7 @@ def train_from_lake(
         sessions_lab=sessions_lab,
         show_progress=show_progress,
     )
-    recipe = hashlib.sha256(
-        json.dumps(
-            [sorted(data.parents), behaviors, policy, spec.to_dict(), group_by, n_splits, settings], default=str
-        ).encode()
-    ).hexdigest()
+    recipe = training_recipe(lab, data.parents, behaviors, policy, spec.to_dict(), group_by, n_splits, settings)
     previous = _trained_before(context, name, recipe)
     if previous is not None:
         return previous
