@@ -312,35 +312,53 @@ def test_an_export_of_a_session_the_user_cannot_see_says_so(lake_with_model, tmp
         export_session_pose(context, SessionKey("labA", "m1", "s9"), tmp_path / "pose.h5", "dlc")
 
 
-def test_an_nwb_export_of_units_without_a_clock_map_says_to_align_first(lake_with_model, tmp_path):
+def test_an_nwb_export_of_units_fits_the_clock_map_from_the_pulses_when_align_stored_none(lake_with_model, tmp_path):
     import pandas as pd
+    from pynwb import NWBHDF5IO
 
     from etholake.errors import NotFoundError
     from etholake.jobs.nwb import export_session_to_nwb
     from etholake.lake import publish_dataset
     from etholake.neural.containers import Units
-    from etholake.neural.datasets import units_to_dataset
+    from etholake.neural.datasets import times_to_dataset, units_to_dataset
 
     context, _, _ = lake_with_model
     units = Units(
         np.array([0.5, 1.5, 2.5]), np.array([2, 3]), pd.DataFrame(index=pd.Index(["u1", "u2"], name="unit_id")), "daq"
     )
-    with Catalog(context.catalog_url) as catalog:
-        publish_dataset(
-            context.lake(),
-            catalog,
-            "alice",
-            units_to_dataset(units),
-            kind="units",
-            lab="labA",
-            session=KEYS[2],
-            params={"identity": "units:daq"},
-        )
+
+    def publish(dataset, kind, identity):
+        with Catalog(context.catalog_url) as catalog:
+            publish_dataset(
+                context.lake(),
+                catalog,
+                "alice",
+                dataset,
+                kind=kind,
+                lab="labA",
+                session=KEYS[2],
+                params={"identity": identity},
+            )
+
+    publish(units_to_dataset(units), "units", "units:daq")
     with (
         warnings.catch_warnings(),
         pytest.raises(
-            NotFoundError, match=r"session labA/m1/s2 has units on the 'daq' clock but no clock map from the video"
+            NotFoundError, match=r"has units but no clock map .* cannot fit one: .* no sync pulses on the camera"
         ),
     ):
         warnings.simplefilter("ignore", UserWarning)
         export_session_to_nwb(context, KEYS[2], tmp_path / "s2.nwb")
+    video = np.cumsum(np.random.default_rng(0).uniform(0.5, 1.5, 60))
+    for clock, times in (("camera", video), ("daq", 1.00002 * video + 3.0)):
+        publish(times_to_dataset(times, clock=clock, what="pulses", source_file=""), "pulses", f"pulses:{clock}:")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = export_session_to_nwb(context, KEYS[2], tmp_path / "s2.nwb")
+    assert [str(w.message) for w in caught if "clock map" in str(w.message)] == [
+        "session labA/m1/s2 has no stored clock map (`etholake align` stores one): fitted one from its sync pulses "
+        "(+20.0 ppm, 100.0% of pulses matched)"
+    ]
+    with NWBHDF5IO(str(written), "r") as io:
+        spikes = io.read().units["spike_times"][:]
+    assert [float(t) for train in spikes for t in train] == [0.5, 1.5, 2.5]

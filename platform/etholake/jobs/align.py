@@ -49,7 +49,8 @@ class AlignOutcome:
     seconds: float = 0.0
 
 
-def _pulses(catalog, user: str, key: SessionKey, clock_is_camera: bool) -> AssetRecord:
+def session_pulses(catalog, user: str, key: SessionKey, clock_is_camera: bool) -> AssetRecord:
+    """The session's sync pulses on the camera clock, or on the neural clock (NotFoundError when it has none)."""
     candidates = [
         a
         for a in catalog.assets(user, kind="pulses", session=key)
@@ -192,8 +193,8 @@ def session_alignment(
     lake = context.lake()
     with context.catalog() as catalog:
         units_asset = require_asset(catalog, context.user, key, "units")
-        camera_pulses = _pulses(catalog, context.user, key, clock_is_camera=True)
-        neural_pulses = _pulses(catalog, context.user, key, clock_is_camera=False)
+        camera_pulses = session_pulses(catalog, context.user, key, clock_is_camera=True)
+        neural_pulses = session_pulses(catalog, context.user, key, clock_is_camera=False)
         bouts_asset = require_bouts(catalog, context.user, key, model_name)
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         inputs = [bouts_asset, units_asset, camera_pulses, neural_pulses, *frame_assets[:1]]

@@ -1,8 +1,9 @@
 """Job: one session as an NWB file (pose, behavior probabilities and bouts, units) on the neural clock.
 
 Times come from the session's recorded camera frame times when present (so
-dropped frames are placed right), mapped through the fitted clock map when the
-session has one. A session without neural data is written on the video clock
+dropped frames are placed right), mapped through the clock map ``etholake align``
+stored, or one fitted here from the session's sync pulses (with a warning) for a
+session with units that was not aligned. A session without neural data is written on the video clock
 (an identity map, named so in the file's notes). The newest version of each
 human label set goes in too. A session without machine annotations is written
 without behavior probabilities and model bouts, with a warning.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from etholake.catalog import SessionKey
+from etholake.catalog import AssetRecord, SessionKey
 from etholake.errors import NotFoundError
 from etholake.jobs.context import (
     JobContext,
@@ -62,6 +63,18 @@ def nwb_metadata(session: dict, key: SessionKey) -> tuple[dict, dict]:
     return {k: v for k, v in session_meta.items() if v is not None}, subject_meta
 
 
+def _pulses_to_fit(catalog, user: str, key: SessionKey) -> tuple[AssetRecord, AssetRecord]:
+    """The camera and neural sync pulses to fit a session's clock map from (NotFoundError saying what is missing)."""
+    from etholake.jobs.align import session_pulses
+
+    try:
+        return session_pulses(catalog, user, key, True), session_pulses(catalog, user, key, False)
+    except NotFoundError as error:
+        raise NotFoundError(
+            f"session {key} has units but no clock map from the video to their clock, and cannot fit one: {error}"
+        ) from None
+
+
 def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path, model: str | None = None) -> Path:
     """Write a session's pose, newest machine annotations, human label sets and units to ``path`` (NWB, DANDI).
 
@@ -87,9 +100,10 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
     ------
     NotFoundError
         If the session has no pose, ``model`` is given and the session has no
-        annotations by it, or the session has units but no clock map (not aligned).
+        annotations by it, or the session has units but neither a clock map (``etholake
+        align`` stores one) nor sync pulses on both clocks to fit one from.
     """
-    from etholake.neural import ClockMap, export_session_nwb
+    from etholake.neural import ClockMap, export_session_nwb, fit_clock
     from etholake.neural.datasets import units_from_dataset
 
     key = SessionKey(*key)
@@ -111,6 +125,7 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         units_assets = catalog.assets(context.user, kind="units", session=key)
         label_assets = list(newest_label_sets(catalog, context.user, key).values())
+        pulse_assets = _pulses_to_fit(catalog, context.user, key) if units_assets and not clock_assets else None
     pose = open_dataset(context, pose_asset).load()
     annotations, bouts = None, None
     if annotations_asset is None:
@@ -139,6 +154,14 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         )
     if clock_assets:
         clock = ClockMap.from_dict(read_json(lake.fs, lake.path(clock_assets[0].uri)))
+    elif pulse_assets is not None:
+        camera, neural = (open_dataset(context, asset)["times"].values for asset in pulse_assets)
+        clock = fit_clock(camera, neural, strict=True)
+        warnings.warn(
+            f"session {key} has no stored clock map (`etholake align` stores one): fitted one from its sync "
+            f"pulses ({clock.drift_ppm:+.1f} ppm, {clock.matched_fraction:.1%} of pulses matched)",
+            stacklevel=2,
+        )
     else:
         times = pose["time"].values
         clock = ClockMap(
@@ -159,13 +182,7 @@ def export_session_to_nwb(context: JobContext, key: SessionKey, path: str | Path
         }
     units = None
     if units_assets:
-        units = units_from_dataset(open_dataset(context, units_assets[0]).load())
-        if not clock_assets:
-            raise NotFoundError(
-                f"session {key} has units on the {units.clock!r} clock but no clock map from the video to it: "
-                "run `etholake align` first (it fits the map from the sync pulses on both clocks)"
-            )
-        units = replace(units, clock=clock.target_clock)
+        units = replace(units_from_dataset(open_dataset(context, units_assets[0]).load()), clock=clock.target_clock)
     session_meta, subject_meta = nwb_metadata(session, key)
     return export_session_nwb(
         path,
