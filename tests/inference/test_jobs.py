@@ -200,6 +200,10 @@ def test_a_label_set_export_picks_the_newest_version_of_the_label_set_named(lake
         export_session_labels(context, KEYS[0], tmp_path / "x.csv", label_set="eve:S1")
     path = export_session_labels(context, KEYS[0], tmp_path / "ada.csv", label_set="ada:S1")
     assert pd.read_csv(path)["contact"].unique().tolist() == [1], "the newest version of ada:S1"
+    from etholake.jobs.train import labelled_sessions
+
+    assert set(labelled_sessions(context, ["contact"], ["S1"])[KEYS[0]]) == {"ada:S1", "ben:S1"}
+    assert set(labelled_sessions(context, ["contact"], ["ben:S1"])[KEYS[0]]) == {"ben:S1"}
 
 
 def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake_with_model, tmp_path):

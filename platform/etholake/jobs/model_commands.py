@@ -49,7 +49,9 @@ def train(
     name: str = typer.Option(..., help="Model name (a new version is registered)."),
     lab: str = typer.Option(..., help="Lab that owns the model."),
     behavior: list[str] = typer.Option(..., help="Behavior to model; repeatable."),
-    label_set: list[str] = typer.Option([], help="Learn from these label sets only; repeatable."),
+    label_set: list[str] = typer.Option(
+        [], help="Learn from these label sets only (S1, or ann:S1 for one annotator's); repeatable."
+    ),
     policy: str = typer.Option("majority", help="Annotators combined by: majority, any, single:<annotator>."),
     feature_set: str = typer.Option("default", help="Feature set: default, simba, jaaba or a spec file."),
     estimator: str = typer.Option("random_forest", help="random_forest or hist_gradient_boosting."),
@@ -107,7 +109,9 @@ def train(
 
 def evaluate(
     behavior: list[str] = typer.Option(..., help="Behavior to evaluate; repeatable."),
-    label_set: list[str] = typer.Option([], help="Learn from these label sets only; repeatable."),
+    label_set: list[str] = typer.Option(
+        [], help="Learn from these label sets only (S1, or ann:S1 for one annotator's); repeatable."
+    ),
     policy: str = typer.Option("majority", help="Annotators combined by: majority, any, single:<annotator>."),
     feature_set: str = typer.Option("default", help="Feature set: default, simba, jaaba or a spec file."),
     estimator: str = typer.Option("random_forest", help="random_forest or hist_gradient_boosting."),

@@ -52,7 +52,8 @@ def labelled_sessions(
 ) -> dict[SessionKey, dict[str, AssetRecord]]:
     """Per visible session (of ``lab`` when given): its newest labels asset of each identity in ``label_sets``.
 
-    Identities are ``annotator:label_set``; ``label_sets`` None keeps them all.
+    Identities are ``annotator:label_set``; ``label_sets`` names label sets (every
+    annotator's) or identities (one annotator's); None keeps them all.
 
     Raises
     ------
@@ -69,7 +70,7 @@ def labelled_sessions(
     with context.catalog() as catalog:
         for asset in catalog.assets(context.user, kind="labels", lab=lab):
             identity = asset.params.get("identity", "")
-            if label_sets is not None and identity.split(":", 1)[-1] not in label_sets:
+            if label_sets is not None and not {identity, identity.split(":", 1)[-1]} & set(label_sets):
                 continue
             found.setdefault(asset.session, {}).setdefault(identity, asset)
     if not found:
