@@ -74,6 +74,20 @@ def test_candidates_are_chosen_on_training_groups(multilab, small_grid):
     assert evaluation.pooled["f1"] > 0.6
 
 
+def test_a_behavior_the_model_barely_finds_is_announced(multilab, small_grid):
+    from dataclasses import replace
+
+    rng = np.random.default_rng(1)
+    rare = (rng.random(multilab.y.shape) < 0.02).astype(np.int8)
+    noise = replace(multilab, X=rng.normal(size=multilab.X.shape).astype(np.float32), y=rare)
+    candidate = Candidate("noise", noise, EstimatorSpec("random_forest", {"n_estimators": 10, "n_jobs": 1}))
+    with pytest.warns(UserWarning, match=r"attack: held-out F1 0\.\d\d .* on unseen sessions: the model barely finds"):
+        evaluation = evaluate_behavior(
+            candidate, "attack", group_by="session", n_splits=3, inner_splits=2, grid=small_grid, random_split=False
+        )
+    assert evaluation.pooled["f1"] < 0.2
+
+
 def build_blind(trainset):
     """The same rows with the informative features replaced by noise."""
     from dataclasses import replace

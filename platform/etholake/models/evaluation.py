@@ -34,6 +34,8 @@ from etholake.models.importance import heldout_permutation_importance, importanc
 from etholake.models.selection import SelectionGrid, choose_settings, frame_scores, postprocess_segments
 from etholake.models.trainset import Sampling, TrainingSet, sample_rows
 
+LOW_HELDOUT_F1 = 0.2
+"""Pooled held-out F1 under which an evaluation warns that the behavior is barely found."""
 LEAKAGE_WARNING = (
     "random-frame split: neighbouring frames of the same session fall on both sides of the split, "
     "so this figure overstates accuracy on unseen sessions; report the grouped figure"
@@ -352,6 +354,13 @@ def evaluate_behavior(
         fold_records.append(record)
     folds = pd.DataFrame(fold_records)
     pooled = frame_metrics(y, probability, predicted, segment_starts)
+    if pooled["f1"] < LOW_HELDOUT_F1:
+        warnings.warn(
+            f"{behavior}: held-out F1 {pooled['f1']:.2f} (precision {pooled['precision']:.2f}, recall "
+            f"{pooled['recall']:.2f}) on unseen {group_by}s: the model barely finds this behavior and its bouts will "
+            "be mostly wrong; more labelled bouts or other features may help",
+            stacklevel=2,
+        )
 
     heldout = pd.DataFrame(
         {
