@@ -204,6 +204,11 @@ def test_a_label_set_export_picks_the_newest_version_of_the_label_set_named(lake
 
     assert set(labelled_sessions(context, ["contact"], ["S1"])[KEYS[0]]) == {"ada:S1", "ben:S1"}
     assert set(labelled_sessions(context, ["contact"], ["ben:S1"])[KEYS[0]]) == {"ben:S1"}
+    from etholake.errors import OptionError
+    from etholake.jobs.train import assemble_training_data
+
+    with pytest.raises(OptionError, match=r"policy single:nobody names no annotator .*; their annotators are ada, ben"):
+        assemble_training_data(context, behaviors=["contact"], policy="single:nobody")
 
 
 def test_an_annotation_export_names_the_models_a_session_has_annotations_of(lake_with_model, tmp_path):

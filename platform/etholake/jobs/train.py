@@ -161,16 +161,24 @@ def assemble_training_data(
 ) -> TrainingData:
     """Join features (computed where missing) and labels of every labelled session into a training set.
 
-    A behavior no label set scores is refused before any features are computed
-    (label sets ingested before their behaviors were recorded are checked after).
+    A behavior no label set scores, and a ``single:<annotator>`` policy naming an
+    annotator of none of them, are refused before any features are computed (label
+    sets ingested before their behaviors were recorded are checked after).
     A session with no frame scored for ``behaviors`` under ``policy`` is left out
     with a warning; the returned sessions and parent assets are those of the
     sessions the training set holds.
     """
-    from etholake.models.trainset import SessionData, build_training_set
+    from etholake.models.trainset import LabelPolicy, SessionData, build_training_set
 
     features_spec = resolve_spec(feature_set)
     labelled = labelled_sessions(context, behaviors, label_sets, sessions_lab)
+    annotator = LabelPolicy.parse(policy).annotator
+    annotators = sorted({identity.split(":", 1)[0] for assets in labelled.values() for identity in assets})
+    if annotator is not None and annotator not in annotators:
+        raise OptionError(
+            f"policy single:{annotator} names no annotator of these label sets; their annotators are "
+            + ", ".join(annotators)
+        )
     sessions, session_parents = [], {}
     with (
         context.catalog() as catalog,
