@@ -161,6 +161,14 @@ def test_peth_recovers_a_known_response():
     assert result["time"].values[peak] == pytest.approx(0.05)
 
 
+def test_a_peth_window_must_hold_whole_bins():
+    units = Units.from_spike_trains([[11.05]])
+    with pytest.raises(ValueError, match=r"a window of 2 s does not hold a whole number of 0.3 s bins"):
+        peth(units, [10.0], window=(-1.0, 1.0), bin_size=0.3, recording_range=(0.0, 11.0))
+    result = peth(units, [10.0], window=(-1.0, 1.0), bin_size=0.25, recording_range=(0.0, 11.0))
+    assert result["time"].values[-1] == pytest.approx(0.875) and result["counts"].values.sum() == 0
+
+
 def test_event_triggered_average_on_suite2p_traces(shared_data):
     traces = read_suite2p(
         shared_data("neural/pynapple_suite2p_F.npy"), shared_data("neural/pynapple_suite2p_iscell.npy"), frame_rate=30.0

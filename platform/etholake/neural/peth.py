@@ -28,11 +28,17 @@ def peth(
     window
         Start and stop of the window relative to each event (s).
     bin_size
-        Bin width (s).
+        Bin width (s); the window must hold a whole number of bins.
     event_name
         Stored in ``attrs["event"]``.
     recording_range
         When given, events whose window leaves this (start, stop) range are left out.
+
+    Raises
+    ------
+    ValueError
+        When the window does not hold a whole number of bins (the last bin would
+        run past the window, and past ``recording_range``).
 
     Returns
     -------
@@ -41,11 +47,17 @@ def peth(
         ``rate_mean`` and ``rate_sem`` (unit, time) in Hz; ``n_events``. ``time`` holds
         the bin centres relative to the event, ``event_time`` the event times.
     """
+    n_bins = round((window[1] - window[0]) / bin_size)
+    if n_bins < 1 or abs(n_bins * bin_size - (window[1] - window[0])) > 1e-9 * max(1.0, abs(window[1] - window[0])):
+        raise ValueError(
+            f"a window of {window[1] - window[0]:g} s does not hold a whole number of {bin_size:g} s bins: "
+            "change the window or the bin size"
+        )
     events = np.asarray(event_times, dtype=np.float64)
     events = events[np.isfinite(events)]
     if recording_range is not None:
         events = events[(events + window[0] >= recording_range[0]) & (events + window[1] <= recording_range[1])]
-    edges = window[0] + np.arange(round((window[1] - window[0]) / bin_size) + 1) * bin_size
+    edges = window[0] + np.arange(n_bins + 1) * bin_size
     queries = (events[:, None] + edges[None, :]).ravel()
     counts = np.empty((units.n_units, events.size, edges.size - 1), dtype=np.int32)
     for position in range(units.n_units):
