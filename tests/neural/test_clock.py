@@ -173,3 +173,13 @@ def test_ibl_frame_counter_has_no_dropped_frames(shared_data):
         warnings.simplefilter("error")
         repaired = repair_dropped_frames(counter, fps=30.0)
     assert counter.size == 510 and repaired["dropped_before"].sum() == 0
+
+
+def test_repeated_pulse_times_are_dropped_with_a_warning_and_the_map_is_right():
+    video = np.cumsum(np.random.default_rng(0).uniform(0.5, 1.5, 600))
+    neural = 1.00005 * video + 12.5
+    doubled = np.sort(np.concatenate([neural, neural[:50]]))
+    with pytest.warns(UserWarning, match=r"target pulses: 50 repeated time\(s\) dropped"):
+        clock_map = fit_clock(video, doubled)
+    assert clock_map.drift_ppm == pytest.approx(50, abs=0.5)
+    assert clock_map.offset == pytest.approx(12.5, abs=1e-4)

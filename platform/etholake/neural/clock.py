@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from etholake.errors import EtholakeError
-from etholake.neural.fixups import sorted_event_times
+from etholake.neural.fixups import NeuralInputWarning, sorted_event_times
 from etholake.neural.matching import coarse_lag, match_one_to_one
 from etholake.neural.robust_fit import robust_line
 
@@ -223,8 +223,8 @@ def fit_clock(
         finite = np.isfinite(source) & np.isfinite(target)
         source, target = source[finite], target[finite]
     else:
-        source = sorted_event_times(source, "source pulses")
-        target = sorted_event_times(target, "target pulses")
+        source = _without_repeats(sorted_event_times(source, "source pulses"), "source pulses")
+        target = _without_repeats(sorted_event_times(target, "target pulses"), "target pulses")
     if source.size < 2 or target.size < 2:
         raise ClockFitError(f"need at least 2 pulses on each clock, got {source.size} and {target.size}")
     duration = session_duration or float(max(source[-1] - source[0], target[-1] - target[0]))
@@ -287,6 +287,19 @@ def fit_clock(
         clock_map = clock_map.with_frame_qc(frame_times)
     _report(clock_map, strict)
     return clock_map
+
+
+def _without_repeats(times: np.ndarray, what: str) -> np.ndarray:
+    """Sorted pulse times with each time once; a repeated time (a double edge) is dropped with a warning."""
+    repeated = np.flatnonzero(np.diff(times) == 0) + 1
+    if repeated.size:
+        warnings.warn(
+            f"{what}: {repeated.size} repeated time(s) dropped (first {times[repeated[0]]:.6f} s; a double edge?)",
+            NeuralInputWarning,
+            stacklevel=3,
+        )
+        times = np.delete(times, repeated)
+    return times
 
 
 def _fit(source: np.ndarray, target: np.ndarray, model: str, method: str) -> tuple[float, float]:
