@@ -183,3 +183,15 @@ def test_repeated_pulse_times_are_dropped_with_a_warning_and_the_map_is_right():
         clock_map = fit_clock(video, doubled)
     assert clock_map.drift_ppm == pytest.approx(50, abs=0.5)
     assert clock_map.offset == pytest.approx(12.5, abs=1e-4)
+
+
+def test_periodic_pulses_matched_at_a_lag_that_overlaps_a_small_part_fail_qc():
+    video = np.arange(0.0, 1200.0, 1.0)
+    with (
+        pytest.raises(
+            ClockFitError, match=r"failed QC \(coverage\): .* 12\.\d% of the shorter pulse train \(need 50%\)"
+        ),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", UserWarning)
+        fit_clock(video, 1.00002 * video + 12.5, strict=True)

@@ -153,6 +153,7 @@ def fit_clock(
     tolerances: tuple[float, ...] = DEFAULT_TOLERANCES,
     smooth_residual: float | None = None,
     min_matched_fraction: float = 0.95,
+    min_coverage: float = 0.5,
     max_drift_ppm: float = 200.0,
     max_offset_only_duration: float = 300.0,
     session_duration: float | None = None,
@@ -189,9 +190,11 @@ def fit_clock(
         previous pass, so jittery software pulses are not cut away.
     smooth_residual
         Knot spacing (s) of the residual correction; None for a purely linear map.
-    min_matched_fraction, max_drift_ppm
+    min_matched_fraction, min_coverage, max_drift_ppm
         QC thresholds (``qc["checks"]``); a failure warns (:class:`ClockQualityWarning`)
-        or, with ``strict``, raises :class:`ClockFitError`.
+        or, with ``strict``, raises :class:`ClockFitError`. ``min_coverage`` is the share
+        of the shorter pulse train that must be matched: a lag that overlaps the trains
+        only in part (periodic pulses match at many lags) fails it.
     session_duration
         Length of the session (s) for the offset-only rule; defaults to the pulse span.
     frame_times
@@ -271,6 +274,7 @@ def fit_clock(
         source_index.size,
         matched_fraction,
         min_matched_fraction=min_matched_fraction,
+        min_coverage=min_coverage,
         max_drift_ppm=max_drift_ppm,
     )
     qc.update(
@@ -360,10 +364,13 @@ def _quality(
     matched_fraction: float,
     *,
     min_matched_fraction: float,
+    min_coverage: float,
     max_drift_ppm: float,
 ) -> dict:
+    coverage = n_matched / min(source.size, target.size)
     checks = {
         "matched_fraction": bool(matched_fraction >= min_matched_fraction),
+        "coverage": bool(coverage >= min_coverage),
         "drift": bool(abs(clock_map.drift_ppm) <= max_drift_ppm),
     }
     return {
@@ -377,7 +384,9 @@ def _quality(
         "residual_mad_sd_s": float(1.4826 * np.median(np.abs(residual - np.median(residual)))),
         "residual_max_abs_s": float(np.max(np.abs(residual))),
         "residual_p99_abs_s": float(np.percentile(np.abs(residual), 99)),
+        "coverage": coverage,
         "min_matched_fraction": min_matched_fraction,
+        "min_coverage": min_coverage,
         "max_drift_ppm": max_drift_ppm,
         "checks": checks,
         "passed": all(checks.values()),
@@ -391,6 +400,7 @@ def _report(clock_map: ClockMap, strict: bool) -> None:
     message = (
         f"clock map {clock_map.source_clock}->{clock_map.target_clock} failed QC ({', '.join(failed)}): "
         f"matched {clock_map.matched_fraction:.1%} of pulses (need {clock_map.qc['min_matched_fraction']:.0%}), "
+        f"{clock_map.qc['coverage']:.1%} of the shorter pulse train (need {clock_map.qc['min_coverage']:.0%}), "
         f"drift {clock_map.drift_ppm:.1f} ppm (limit {clock_map.qc['max_drift_ppm']:.0f})"
     )
     if strict:
