@@ -32,7 +32,7 @@ def demo(
         f"\nlake     {result.lake}\ncatalog  {result.catalog}\nNWB      {result.nwb}\nreport   {result.report}"
     )
     explore = f"ETHOLAKE_LAKE={result.lake} ETHOLAKE_USER={DEMO_USER} etholake query sessions --behavior attack"
-    console.print(f"Explore (as the demo's user, a member of its labs): {explore}", soft_wrap=True)
+    console.print(f"Explore (as the demo's user, the owner of its labs): {explore}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
