@@ -195,3 +195,15 @@ def test_periodic_pulses_matched_at_a_lag_that_overlaps_a_small_part_fail_qc():
     ):
         warnings.simplefilter("ignore", UserWarning)
         fit_clock(video, 1.00002 * video + 12.5, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("scale", "corrupt"), [(1000.0, None), (1.0, 5e5)], ids=["target-in-milliseconds", "one-corrupt-pulse"]
+)
+def test_a_pulse_train_spanning_days_is_refused_before_any_binning(scale, corrupt):
+    video = np.cumsum(np.random.default_rng(0).uniform(0.5, 1.5, 3000))
+    neural = (1.00005 * video + 12.5) * scale
+    if corrupt is not None:
+        neural = np.append(neural, corrupt)
+    with pytest.raises(ClockFitError, match=r"the target pulses span [\d,]+ s .* more than 48 h: are they in seconds"):
+        fit_clock(video, neural)

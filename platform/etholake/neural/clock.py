@@ -22,6 +22,10 @@ CLOCK_MAP_SCHEMA = "etholake.clock_map/1"
 DEFAULT_TOLERANCES = (0.1, 0.03, 0.01, 0.003)
 
 
+MAX_PULSE_SPAN_S = 48 * 3600.0
+"""Longest span of a pulse train :func:`fit_clock` accepts: longer ones are in other units, or hold a corrupt time."""
+
+
 class ClockQualityWarning(UserWarning):
     """A fitted clock map failed a QC check (matched share, drift)."""
 
@@ -230,6 +234,12 @@ def fit_clock(
         target = _without_repeats(sorted_event_times(target, "target pulses"), "target pulses")
     if source.size < 2 or target.size < 2:
         raise ClockFitError(f"need at least 2 pulses on each clock, got {source.size} and {target.size}")
+    for what, times in (("source", source), ("target", target)):
+        if times[-1] - times[0] > MAX_PULSE_SPAN_S:
+            raise ClockFitError(
+                f"the {what} pulses span {times[-1] - times[0]:,.0f} s (from {times[0]:g} to {times[-1]:g}), more than "
+                f"{MAX_PULSE_SPAN_S / 3600:.0f} h: are they in seconds, and is no pulse time corrupted?"
+            )
     duration = session_duration or float(max(source[-1] - source[0], target[-1] - target[0]))
     if model == "offset" and duration > max_offset_only_duration and not force:
         raise ClockFitError(
