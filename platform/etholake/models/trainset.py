@@ -498,13 +498,18 @@ FULL_ETHOGRAM_HINT = (
 )
 
 
+def _listed_behaviors(session: SessionData) -> set[str]:
+    """The behaviors the session's label sets list."""
+    return {str(b) for ds in session.labels for b in ds["behavior"].values}
+
+
 def _label_set_names(session: SessionData) -> str:
     return ", ".join(f"{ds.attrs['annotator']}:{ds.attrs['label_set']}" for ds in session.labels)
 
 
 def _left_out_reason(session: SessionData, behaviors: list[str], policy: LabelPolicy) -> str:
     """Why no frame of ``session`` is scored: its label sets do not list the behaviors, or the policy scores none."""
-    listed = {str(b) for ds in session.labels for b in ds["behavior"].values}
+    listed = _listed_behaviors(session)
     if listed & set(behaviors):
         return f"session {session.session!r} has no frames scored under policy {policy}; it is left out"
     return (
@@ -516,7 +521,7 @@ def _left_out_reason(session: SessionData, behaviors: list[str], policy: LabelPo
 
 def _unlisted_behaviors(session: SessionData, behaviors: list[str], combined: np.ndarray) -> list[str]:
     """The behaviors no frame of a kept session is scored for because none of its label sets lists them."""
-    listed = {str(b) for ds in session.labels for b in ds["behavior"].values}
+    listed = _listed_behaviors(session)
     unscored = ~np.any(combined != NOT_SCORED, axis=0)
     return [behavior for behavior, none in zip(behaviors, unscored) if none and behavior not in listed]
 
