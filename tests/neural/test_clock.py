@@ -207,3 +207,15 @@ def test_a_pulse_train_spanning_days_is_refused_before_any_binning(scale, corrup
         neural = np.append(neural, corrupt)
     with pytest.raises(ClockFitError, match=r"the target pulses span [\d,]+ s .* more than 48 h: are they in seconds"):
         fit_clock(video, neural)
+
+
+@pytest.mark.parametrize(("hours", "drift_ppm"), [(3, 100.0), (6, -150.0), (12, 180.0)])
+def test_long_sessions_with_strong_drift_are_matched_from_the_lag_segment_outward(hours, drift_ppm):
+    rng = np.random.default_rng(1)
+    video = np.cumsum(rng.uniform(0.5, 1.5, hours * 3600))
+    neural = (1 + drift_ppm * 1e-6) * video + 12.5 + rng.normal(0, 5e-4, video.size)
+    seen_on_video = video[rng.random(video.size) > 0.02]
+    clock_map = fit_clock(seen_on_video, neural, strict=True)
+    assert clock_map.drift_ppm == pytest.approx(drift_ppm, abs=0.1)
+    assert np.max(np.abs(clock_map(video) - neural)) < 3e-3
+    assert clock_map.matched_fraction >= 0.95

@@ -251,9 +251,11 @@ def fit_clock(
         slope, offset = _fit(source, target, model, method)
         lag, lag_score, final_tolerance = float(np.median(target - source)), 1.0, float("nan")
     else:
-        lag, lag_score = coarse_lag(source, target, bin_size=bin_size, window=coarse_window, max_lag=max_lag)
+        lag, lag_score, lag_segment = coarse_lag(
+            source, target, bin_size=bin_size, window=coarse_window, max_lag=max_lag
+        )
         source_index, target_index, slope, offset, final_tolerance = _match_and_fit(
-            source, target, lag, tolerances, model, method
+            source, target, lag, lag_segment, tolerances, model, method
         )
     matched_source, matched_target = source[source_index], target[target_index]
     knots = _smooth_residual(matched_source, matched_target - (slope * matched_source + offset), smooth_residual)
@@ -323,10 +325,18 @@ def _fit(source: np.ndarray, target: np.ndarray, model: str, method: str) -> tup
 
 
 def _match_and_fit(
-    source: np.ndarray, target: np.ndarray, lag: float, tolerances: tuple[float, ...], model: str, method: str
+    source: np.ndarray,
+    target: np.ndarray,
+    lag: float,
+    lag_segment: tuple[float, float],
+    tolerances: tuple[float, ...],
+    model: str,
+    method: str,
 ) -> tuple[np.ndarray, np.ndarray, float, float, float]:
     interval_floor = float(np.percentile(np.diff(target), 5)) / 4
-    slope, offset = 1.0, lag
+    slope, offset = _grow_from_segment(
+        source, target, lag, lag_segment, min(tolerances[0], interval_floor), model, method
+    )
     source_index = target_index = np.zeros(0, dtype=np.int64)
     residual_scale = 0.0
     tolerance = float("nan")
@@ -347,6 +357,35 @@ def _match_and_fit(
         residual = target[target_index] - (slope * source[source_index] + offset)
         residual_scale = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
     return source_index, target_index, slope, offset, tolerance
+
+
+def _grow_from_segment(
+    source: np.ndarray,
+    target: np.ndarray,
+    lag: float,
+    segment: tuple[float, float],
+    tolerance: float,
+    model: str,
+    method: str,
+) -> tuple[float, float]:
+    """Slope and offset fitted on pulses matched from the coarse-lag segment outward.
+
+    The lag holds near its segment only: over 3 h, 100 ppm of drift moves the far
+    pulses by 1 s, where they meet wrong partners that outvote the right ones in
+    a fit over the whole session. Matching instead the span around the segment,
+    refitting and doubling the span keeps every prediction within ``tolerance``.
+    """
+    slope, offset = 1.0, lag
+    start, stop = segment
+    while True:
+        inside = np.flatnonzero((source >= start) & (source <= stop))
+        source_index, target_index = match_one_to_one(slope * source[inside] + offset, target, tolerance)
+        if source_index.size >= 2:
+            slope, offset = _fit(source[inside[source_index]], target[target_index], model, method)
+        if start <= source[0] and stop >= source[-1]:
+            return slope, offset
+        half_span = (stop - start) / 2
+        start, stop = start - half_span, stop + half_span
 
 
 def _smooth_residual(

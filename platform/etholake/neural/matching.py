@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from etholake.neural.fixups import warn_fixup
 
 N_COARSE_SEGMENTS = 5
+
+
+class CoarseLag(NamedTuple):
+    """The lag between two pulse trains and where on the source clock it was measured.
+
+    Attributes
+    ----------
+    lag
+        ``target ≈ source + lag`` (s).
+    score
+        Share of the segment's pulses that the lag aligns.
+    segment
+        (start, stop) of the source segment the lag was measured on (s).
+    """
+
+    lag: float
+    score: float
+    segment: tuple[float, float]
 
 
 def coarse_lag(
@@ -16,7 +36,7 @@ def coarse_lag(
     bin_size: float = 0.01,
     window: float = 120.0,
     max_lag: float | None = None,
-) -> tuple[float, float]:
+) -> CoarseLag:
     """Lag ``L`` such that ``target ≈ source + L``, from cross-correlated binned pulse trains.
 
     Up to five segments of ``window`` seconds spread over the source train are each
@@ -27,8 +47,8 @@ def coarse_lag(
 
     Returns
     -------
-    lag, score
-        The lag in seconds and the share of the winning segment's pulses that it aligns.
+    CoarseLag
+        The lag, the share of the winning segment's pulses that it aligns, and that segment.
     """
     source = np.asarray(source, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
@@ -38,7 +58,7 @@ def coarse_lag(
     target_train = np.bincount(((target - origin) / bin_size).astype(np.int64), minlength=n_target_bins)
     target_train = np.convolve(target_train, np.ones(2 * smoothing + 1), mode="same")
     starts = np.linspace(source[0], max(source[0], source[-1] - window), N_COARSE_SEGMENTS)
-    best = (-1.0, 0.0, 0.0)
+    best = (-1.0, 0.0, 0.0, 0.0)
     for start in np.unique(starts):
         segment = source[(source >= start) & (source < start + window)]
         if segment.size < 3:
@@ -56,8 +76,8 @@ def coarse_lag(
         if score > best[0]:
             far = np.abs(lags - lag) > 4 * (smoothing + 1) * bin_size
             runner_up = float(np.max(correlation[far])) if far.any() else 0.0
-            best = (score, lag, runner_up / correlation[peak] if correlation[peak] > 0 else 1.0)
-    score, lag, peak_ratio = best
+            best = (score, lag, runner_up / correlation[peak] if correlation[peak] > 0 else 1.0, start)
+    score, lag, peak_ratio, segment_start = best
     if score < 0:
         raise ValueError("too few source pulses to estimate the lag between the clocks (need 3 in a window)")
     if peak_ratio > 0.8:
@@ -65,7 +85,7 @@ def coarse_lag(
             f"coarse lag {lag:.4f} s is ambiguous (second cross-correlation peak at {peak_ratio:.0%} of the first): "
             "periodic pulses? give max_lag below half the pulse period or pair the pulses"
         )
-    return lag, score
+    return CoarseLag(lag, score, (float(segment_start), float(segment_start + window)))
 
 
 def _aligned_share(predicted: np.ndarray, target: np.ndarray, *, tolerance: float) -> float:
