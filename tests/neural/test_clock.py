@@ -187,13 +187,10 @@ def test_repeated_pulse_times_are_dropped_with_a_warning_and_the_map_is_right():
 
 def test_periodic_pulses_matched_at_a_lag_that_overlaps_a_small_part_fail_qc():
     video = np.arange(0.0, 1200.0, 1.0)
-    with (
-        pytest.raises(
-            ClockFitError, match=r"failed QC \(coverage\): .* 12\.\d% of the shorter pulse train \(need 50%\)"
-        ),
-        warnings.catch_warnings(),
+    with pytest.raises(
+        ClockFitError,
+        match=r"failed QC \(coverage, lag_unambiguous\): .* 12\.\d% of the shorter pulse train \(need 50%\)",
     ):
-        warnings.simplefilter("ignore", UserWarning)
         fit_clock(video, 1.00002 * video + 12.5, strict=True)
 
 
@@ -219,3 +216,16 @@ def test_long_sessions_with_strong_drift_are_matched_from_the_lag_segment_outwar
     assert clock_map.drift_ppm == pytest.approx(drift_ppm, abs=0.1)
     assert np.max(np.abs(clock_map(video) - neural)) < 3e-3
     assert clock_map.matched_fraction >= 0.95
+
+
+def test_periodic_pulses_whose_lag_cannot_be_told_fail_qc_and_paired_pulses_fit():
+    rng = np.random.default_rng(3)
+    video = np.arange(0.0, 3600.0, 1.0) + rng.normal(0, 1e-4, 3600)
+    neural = 1.00003 * video + 12.5
+    with pytest.raises(ClockFitError, match=r"failed QC \(lag_unambiguous\): the coarse lag .* is ambiguous"):
+        fit_clock(video, neural, strict=True)
+    with pytest.warns(ClockQualityWarning, match=r"second cross-correlation peak at \d+% of the first"):
+        clock_map = fit_clock(video, neural)
+    assert clock_map.qc["checks"]["lag_unambiguous"] is False
+    assert clock_map.qc["lag_peak_ratio"] > 0.8
+    assert fit_clock(video, neural, paired=True, strict=True).offset == pytest.approx(12.5, abs=1e-3)

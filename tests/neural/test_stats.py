@@ -195,12 +195,6 @@ def test_units_retimed_by_clock_map():
     assert units.retimed(clock_map, "neural").spike_times.tolist() == pytest.approx([3.0, 5.0])
 
 
-def test_periodic_pulses_give_an_ambiguous_lag_warning():
-    seconds = np.arange(100.0)
-    with pytest.warns(NeuralInputWarning, match="ambiguous"):
-        fit_clock(seconds, seconds + 2.0)
-
-
 def test_tables_write_to_parquet_and_peth_to_zarr(aligned_session, tmp_path):
     import xarray as xr
 

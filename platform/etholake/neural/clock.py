@@ -23,6 +23,7 @@ DEFAULT_TOLERANCES = (0.1, 0.03, 0.01, 0.003)
 
 
 MAX_PULSE_SPAN_S = 48 * 3600.0
+MAX_LAG_PEAK_RATIO = 0.8
 """Longest span of a pulse train :func:`fit_clock` accepts: longer ones are in other units, or hold a corrupt time."""
 
 
@@ -250,8 +251,9 @@ def fit_clock(
         source_index = target_index = np.arange(source.size)
         slope, offset = _fit(source, target, model, method)
         lag, lag_score, final_tolerance = float(np.median(target - source)), 1.0, float("nan")
+        lag_peak_ratio = 0.0
     else:
-        lag, lag_score, lag_segment = coarse_lag(
+        lag, lag_score, lag_segment, lag_peak_ratio = coarse_lag(
             source, target, bin_size=bin_size, window=coarse_window, max_lag=max_lag
         )
         source_index, target_index, slope, offset, final_tolerance = _match_and_fit(
@@ -288,6 +290,7 @@ def fit_clock(
         min_matched_fraction=min_matched_fraction,
         min_coverage=min_coverage,
         max_drift_ppm=max_drift_ppm,
+        lag_peak_ratio=lag_peak_ratio,
     )
     qc.update(
         coarse_lag=lag,
@@ -415,12 +418,14 @@ def _quality(
     min_matched_fraction: float,
     min_coverage: float,
     max_drift_ppm: float,
+    lag_peak_ratio: float,
 ) -> dict:
     coverage = n_matched / min(source.size, target.size)
     checks = {
         "matched_fraction": bool(matched_fraction >= min_matched_fraction),
         "coverage": bool(coverage >= min_coverage),
         "drift": bool(abs(clock_map.drift_ppm) <= max_drift_ppm),
+        "lag_unambiguous": bool(lag_peak_ratio <= MAX_LAG_PEAK_RATIO),
     }
     return {
         "n_source_pulses": int(source.size),
@@ -437,20 +442,29 @@ def _quality(
         "min_matched_fraction": min_matched_fraction,
         "min_coverage": min_coverage,
         "max_drift_ppm": max_drift_ppm,
+        "lag_peak_ratio": lag_peak_ratio,
         "checks": checks,
         "passed": all(checks.values()),
     }
 
 
 def _report(clock_map: ClockMap, strict: bool) -> None:
-    failed = [name for name, ok in clock_map.qc["checks"].items() if not ok]
+    qc = clock_map.qc
+    failed = [name for name, ok in qc["checks"].items() if not ok]
     if not failed:
         return
+    ambiguity = (
+        ""
+        if qc["checks"]["lag_unambiguous"]
+        else f"the coarse lag {qc['coarse_lag']:.4f} s is ambiguous (second cross-correlation peak at "
+        f"{qc['lag_peak_ratio']:.0%} of the first): periodic pulses align at many lags; give max_lag below half "
+        "the pulse period, pair the pulses, or record pulses at random intervals. "
+    )
     message = (
-        f"clock map {clock_map.source_clock}->{clock_map.target_clock} failed QC ({', '.join(failed)}): "
-        f"matched {clock_map.matched_fraction:.1%} of pulses (need {clock_map.qc['min_matched_fraction']:.0%}), "
-        f"{clock_map.qc['coverage']:.1%} of the shorter pulse train (need {clock_map.qc['min_coverage']:.0%}), "
-        f"drift {clock_map.drift_ppm:.1f} ppm (limit {clock_map.qc['max_drift_ppm']:.0f})"
+        f"clock map {clock_map.source_clock}->{clock_map.target_clock} failed QC ({', '.join(failed)}): {ambiguity}"
+        f"matched {clock_map.matched_fraction:.1%} of pulses (need {qc['min_matched_fraction']:.0%}), "
+        f"{qc['coverage']:.1%} of the shorter pulse train (need {qc['min_coverage']:.0%}), "
+        f"drift {clock_map.drift_ppm:.1f} ppm (limit {qc['max_drift_ppm']:.0f})"
     )
     if strict:
         raise ClockFitError(message)

@@ -6,8 +6,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from etholake.neural.fixups import warn_fixup
-
 N_COARSE_SEGMENTS = 5
 
 
@@ -22,11 +20,15 @@ class CoarseLag(NamedTuple):
         Share of the segment's pulses that the lag aligns.
     segment
         (start, stop) of the source segment the lag was measured on (s).
+    peak_ratio
+        Height of the highest cross-correlation peak away from the lag, relative to
+        the lag's own: near 1 when periodic pulses align about as well at other lags.
     """
 
     lag: float
     score: float
     segment: tuple[float, float]
+    peak_ratio: float
 
 
 def coarse_lag(
@@ -42,13 +44,14 @@ def coarse_lag(
     Up to five segments of ``window`` seconds spread over the source train are each
     cross-correlated (FFT) with the whole target train; the segment whose best lag
     explains the largest share of its pulses wins. Short segments keep clock drift
-    inside a few bins. A second peak nearly as high (periodic pulses) is reported
-    with a warning: give ``max_lag`` below half the period, or pair pulses explicitly.
+    inside a few bins. A second peak nearly as high (periodic pulses) shows in
+    ``peak_ratio``.
 
     Returns
     -------
     CoarseLag
-        The lag, the share of the winning segment's pulses that it aligns, and that segment.
+        The lag, the share of the winning segment's pulses that it aligns, that
+        segment and the second peak's height.
     """
     source = np.asarray(source, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
@@ -80,12 +83,7 @@ def coarse_lag(
     score, lag, peak_ratio, segment_start = best
     if score < 0:
         raise ValueError("too few source pulses to estimate the lag between the clocks (need 3 in a window)")
-    if peak_ratio > 0.8:
-        warn_fixup(
-            f"coarse lag {lag:.4f} s is ambiguous (second cross-correlation peak at {peak_ratio:.0%} of the first): "
-            "periodic pulses? give max_lag below half the pulse period or pair the pulses"
-        )
-    return CoarseLag(lag, score, (float(segment_start), float(segment_start + window)))
+    return CoarseLag(lag, score, (float(segment_start), float(segment_start + window)), float(peak_ratio))
 
 
 def _aligned_share(predicted: np.ndarray, target: np.ndarray, *, tolerance: float) -> float:
