@@ -235,3 +235,41 @@ def test_labels_that_run_past_the_pose_are_listed_before_anything_is_read(tmp_pa
     assert problems[1].startswith(f"session pair/video1: {shared_data('rat_dyad/labels/1_annot.txt')}: ")
     assert "'x'" in problems[1]
     assert problems_of([session(13, {"options": {"clip": True}}), session(24, {})]) == []
+
+
+def test_two_label_files_giving_one_label_set_name_are_a_listed_problem(tmp_path, shared_data):
+    pose = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    boris = tmp_path / "boris.csv"
+    boris.write_text(
+        "Observation id,Media file name,Total length,FPS,Subject,Behavior,Behavioral category,Comment,Status,Time\n"
+        "obs,v.mp4,446.133,30.000,rat1,attack,,,START,100.000\n"
+        "obs,v.mp4,446.133,30.000,rat1,attack,,,STOP,101.000\n"
+        "obs,v.mp4,446.133,30.000,rat2,attack,,,START,200.000\n"
+        "obs,v.mp4,446.133,30.000,rat2,attack,,,STOP,202.000\n"
+    )
+    labels = [{"path": str(boris), "annotator": "ada", "options": {"subject": subject}} for subject in ("rat1", "rat2")]
+    session = {"name": "v24", "subject": "pair", "fps": 30, "pose": {"path": str(pose)}, "labels": labels}
+    document = {"manifest_version": 1, "lab": "ratlab", "subjects": [{"name": "pair"}], "sessions": [session]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problems = plan_manifest(load_manifest(write(tmp_path / "m.json", document)))[1]
+    assert problems == [
+        f"session pair/v24: {boris} and {boris} both give the label set ada:boris: "
+        "give each labels entry its own label_set"
+    ]
+    labels[1]["label_set"] = "boris_rat2"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert plan_manifest(load_manifest(write(tmp_path / "m.json", document)))[1] == []
+
+
+def test_caltech_behaviors_given_as_a_list_for_every_stream_is_a_listed_problem(tmp_path, shared_data):
+    pose = shared_data("rat_dyad/pose/24DLC_dlcrnetms5_DLC_ratJan24shuffle1_5000_el_filtered.csv")
+    annotations = shared_data("rat_dyad/labels/24_annot.txt")
+    label = {"path": str(annotations), "annotator": "bob", "options": {"behaviors": ["aggression", "bite"]}}
+    session = {"name": "v24", "subject": "pair", "fps": 30, "pose": {"path": str(pose)}, "labels": [label]}
+    document = {"manifest_version": 1, "lab": "ratlab", "subjects": [{"name": "pair"}], "sessions": [session]}
+    problems = plan_manifest(load_manifest(write(tmp_path / "m.json", document)))[1]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"session pair/v24: {annotations}: behaviors must map each stream to its behaviors")
+    assert "label_set: S1" in problems[0]

@@ -186,17 +186,24 @@ def _labels_against_pose(plan: SessionPlan, where: str, extent: tuple[int, float
         return []
     n_frames, fps = extent
     problems = []
+    source_of: dict[str, str] = {}
     for label, label_format in zip(plan.entry.labels, plan.label_formats):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 found = read_label_entry(label, label_format, n_frames, fps)
-            plan.label_sets += [
-                (label_format, f"{label.extra['annotator']}:{name}", [str(b) for b in ds["behavior"].values])
-                for name, ds in found.items()
-            ]
         except (EtholakeError, ValueError, TypeError) as error:
             problems.append(f"{where}: {label.path}: {error}" if isinstance(error, TypeError) else f"{where}: {error}")
+            continue
+        for name, ds in found.items():
+            identity = f"{label.extra['annotator']}:{name}"
+            if identity in source_of:
+                problems.append(
+                    f"{where}: {source_of[identity]} and {label.path} both give the label set {identity}: "
+                    "give each labels entry its own label_set"
+                )
+            source_of[identity] = label.path
+            plan.label_sets.append((label_format, identity, [str(b) for b in ds["behavior"].values]))
     return problems
 
 

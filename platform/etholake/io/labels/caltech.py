@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -276,7 +276,7 @@ def read_caltech_streams(
     fps: float | None = None,
     annotator: str | None = None,
     n_frames: int | None = None,
-    behaviors: dict[str, Sequence[str]] | None = None,
+    behaviors: Mapping[str, Sequence[str]] | None = None,
     clip: bool = False,
     background: str = "absent",
     window_stream: str | None = None,
@@ -311,6 +311,13 @@ def read_caltech_streams(
     """
     path = Path(path)
     configuration, streams = parse_caltech(path)
+    if behaviors is not None and not isinstance(behaviors, Mapping):
+        raise InputFileError(
+            path,
+            f"behaviors must map each stream to its behaviors ({{{', '.join(f'{s}: [...]' for s in streams)}}}) "
+            f"when every stream is read; to read one stream with a list of behaviors, give label_set: "
+            f"{next(iter(streams))} (read_caltech(stream=...))",
+        )
     return {
         name: _stream_dataset(
             path,
