@@ -217,3 +217,36 @@ def test_symmetric_statistics_with_one_animal_missing(skip_missing, expected_fin
             features.sel(feature="all.speed.nose.max").values[45:55],
             features.sel(feature="a1.speed.nose").values[45:55],
         )
+
+
+def test_a_single_animal_keeps_the_default_sets_windows_and_scale_free_copies():
+    names = [str(name) for name in quiet(compute_features, random_pose(400, n_individuals=1), "default").feature.values]
+    windowed_animal = [name for name in names if name.startswith("all.") and name.endswith("_1000ms")]
+    assert any(name.startswith("all.bend.") for name in windowed_animal), names
+    assert any(name.startswith("all.speed.") and ".bl." in name for name in windowed_animal), names
+    assert not any(name.startswith("a1.") for name in names)
+
+
+def test_a_pose_without_times_whose_fps_is_set_afterwards_gives_the_same_features():
+    timed = random_pose(300)
+    untimed = timed.assign_coords(time=np.full(timed.sizes["time"], np.nan))
+    untimed.attrs["fps"] = timed.attrs["fps"]
+    expected = quiet(compute_features, timed, "simba", px_per_mm=2.0)
+    features = quiet(compute_features, untimed, "simba", px_per_mm=2.0)
+    np.testing.assert_array_equal(features["features"].values, expected["features"].values)
+    np.testing.assert_array_equal(features["time"].values, expected["time"].values)
+
+
+def test_arena_bounds_in_px_are_converted_for_a_pose_already_in_mm():
+    in_px = random_pose(200)
+    in_mm = in_px.copy()
+    in_mm["position"] = in_px["position"] / 2.0
+    in_mm.attrs["units"] = "mm"
+    spec = {"featureset_version": 1, "name": "ar", "version": "1", "families": {"arena": {"wall_distance": ["nose"]}}}
+    bounds = (-100.0, -100.0, 900.0, 900.0)
+
+    def wall_distance(pose):
+        features = quiet(compute_features, pose, spec, px_per_mm=2.0, arena_bounds_px=bounds)
+        return features["features"].sel(feature="a1.wall_distance.nose").values
+
+    np.testing.assert_allclose(wall_distance(in_mm), wall_distance(in_px), rtol=1e-5)

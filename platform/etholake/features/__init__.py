@@ -48,7 +48,8 @@ windows     ``<name>.<stat>_<D>ms[_causal]``; stat = mean, std,  as <name>
 Details and edge rules are in each family's module (:mod:`.kinematics`, :mod:`.body`,
 :mod:`.social`, :mod:`.arena`, :mod:`.quality`, :mod:`.identity`, :mod:`.windows`,
 :mod:`.preprocess`). Social features need two animals; with more, every ordered pair is
-computed and the ``pair.`` statistics run over all of them. Whole-session statistics
+computed and the ``pair.`` statistics run over all of them; with one animal, ``all.<q>`` is
+its own value. Whole-session statistics
 (SimBA's deviation from the video mean and percentile rank) are a separate, explicit
 second pass: :func:`etholake.features.session.session_statistics`.
 

@@ -119,6 +119,7 @@ def compute_features(
     >>> features["features"].sel(feature="pair.dist.nose-nose")  # doctest: +SKIP
     """
     validate_pose(pose)
+    pose = _timed_by_frame_rate(pose)
     plan = make_plan(pose, load_spec(spec), px_per_mm=px_per_mm, arena_bounds_px=arena_bounds_px)
     packed = _pack(pose)
     values = _compute_dask(plan, packed) if isinstance(packed, da.Array) else _compute_numpy(plan, packed)
@@ -140,12 +141,18 @@ def make_plan(
     fps = _fps(pose)
     px_per_unit, length_unit = _length_basis(pose, px_per_mm)
     bounds = arena_bounds_px if arena_bounds_px is not None else pose.attrs.get("arena_bounds_px")
-    if bounds is not None and pose.attrs["units"] == "mm" and px_per_mm is None and "px_per_mm" not in pose.attrs:
-        warnings.warn(
-            "arena bounds are in px but the pose is in mm without a px_per_mm: arena features are NaN", stacklevel=3
-        )
-        bounds = None
-    arena_bounds = None if bounds is None else tuple(float(b) / px_per_unit for b in bounds)
+    bounds_px_per_unit = px_per_unit
+    if bounds is not None and pose.attrs["units"] == "mm":
+        calibration = _calibration(pose, px_per_mm)
+        if calibration is None:
+            warnings.warn(
+                "arena bounds are in px but the pose is in mm without a px_per_mm: arena features are NaN",
+                stacklevel=3,
+            )
+            bounds = None
+        else:
+            bounds_px_per_unit = calibration
+    arena_bounds = None if bounds is None else tuple(float(b) / bounds_px_per_unit for b in bounds)
     if spec.family("arena") and arena_bounds is None:
         warnings.warn("no arena bounds (arena_bounds_px): the arena features of this session are NaN", stacklevel=3)
     roles = resolve_roles(keypoints, spec.section("roles") or DEFAULT_ROLES)
@@ -320,8 +327,8 @@ def _base_features(
     identity = spec.section("identity")
     stats = identity.get("symmetric_stats", [])
     skip_missing = identity.get("skip_missing", False)
-    combined = symmetric(table, stats, skip_missing) if stats and clean.n_individuals > 1 else FeatureTable()
-    if not identity.get("individual_features", True) and clean.n_individuals > 1:
+    combined = symmetric(table, stats, skip_missing) if stats else FeatureTable()
+    if not identity.get("individual_features", True):
         table = _without_individual(table)
     table.extend(combined)
     if (scaling := spec.content.get("scale_free")) is not None:
@@ -350,6 +357,25 @@ def _window_unit(unit: str, stat: str) -> str:
     return unit[: -len("/s")] if unit.endswith("/s") else f"{unit}*s"
 
 
+def _timed_by_frame_rate(pose: xr.Dataset) -> xr.Dataset:
+    """The pose with ``time`` = frame / fps where its times are missing but its fps is known.
+
+    A file read without a frame rate has NaN times; setting ``attrs["fps"]`` afterwards
+    must not leave every rate feature (a difference of times) NaN.
+    """
+    time = np.asarray(pose["time"].values, dtype=np.float64)
+    fps = pose.attrs.get("fps")
+    if not fps or np.isfinite(time).all():
+        return pose
+    if np.isfinite(time).any():
+        warnings.warn(
+            f"pose has {np.count_nonzero(~np.isfinite(time))} missing times among its known ones: "
+            f"features use frame / fps ({float(fps):g}) for every frame",
+            stacklevel=3,
+        )
+    return pose.assign_coords(time=np.asarray(pose["frame"].values, dtype=np.float64) / float(fps))
+
+
 def _fps(pose: xr.Dataset) -> float:
     fps = pose.attrs.get("fps")
     if fps:
@@ -369,13 +395,19 @@ def _fps(pose: xr.Dataset) -> float:
 def _length_basis(pose: xr.Dataset, px_per_mm: float | None) -> tuple[float, str]:
     if pose.attrs["units"] == "mm":
         return 1.0, "mm"
+    calibration = _calibration(pose, px_per_mm)
+    return (1.0, "px") if calibration is None else (calibration, "mm")
+
+
+def _calibration(pose: xr.Dataset, px_per_mm: float | None) -> float | None:
+    """Pixels per mm: the one given, else the pose's ``px_per_mm`` attribute, else None."""
     calibration = px_per_mm if px_per_mm is not None else pose.attrs.get("px_per_mm")
     if calibration is None:
-        return 1.0, "px"
+        return None
     calibration = float(calibration)
     if not np.isfinite(calibration) or calibration <= 0:
         raise SchemaError(f"px_per_mm must be a positive number, got {calibration!r}")
-    return calibration, "mm"
+    return calibration
 
 
 def _warn_missing_roles(spec: FeatureSetSpec, roles: dict[str, int], keypoints: list[str]) -> None:

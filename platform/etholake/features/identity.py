@@ -6,7 +6,8 @@ sees its inputs exchanged. Symmetric statistics remove that: every per-animal fe
 directed social feature ``aN>aM.q`` gives ``pair.q.<stat>`` over ordered pairs (with two
 animals, min and max keep both values, only their order is lost). A social feature that
 exists once per unordered pair (``nose-nose`` distance) gives ``pair.q`` unchanged.
-With more than two animals the statistics run over all animals / all ordered pairs.
+With more than two animals the statistics run over all animals / all ordered pairs; with
+one animal, ``all.q`` is that animal's own value, so a set's windows over ``all.*`` still apply.
 
 Scale-free copies (``<name>.bl``) divide lengths and speeds by the animals' median body
 length over a long centred window, so they mean the same for mice and rats, and for
