@@ -5,15 +5,24 @@ index, the pose columns (``<bodypart>_<animal>_x``, ``_y``, ``_p``), the
 extracted features, then one column per classifier ("target") holding 1 where
 the behavior was annotated present and 0 where absent.
 
-The behavior columns are the ``behaviors=`` given (SimBA's project_config.ini
-``target_name_<n>``), or else the trailing run of columns written as integers
-0/1 (features are written as floats). A frame missing from the file, or an
-empty cell, is -1 (not scored); frames after the last row up to ``n_frames``
-too.
+The behavior columns are, in this order of precedence:
+
+- the ``behaviors=`` given (SimBA's project_config.ini ``target_name_<n>``);
+- when the file sits in SimBA's project layout,
+  ``<project>/csv/targets_inserted/<video>.csv`` next to
+  ``<project>/project_config.ini``, that ini's ``[SML settings]``
+  ``target_name_1`` .. ``target_name_<no_targets>``;
+- else, with a warning naming them, the trailing run of columns written as
+  integers 0/1. Features are written as floats, except SimBA's
+  ``Low_prob_detections_*`` counts, which are never taken as behaviors.
+
+A frame missing from the file, or an empty cell, is -1 (not scored); frames
+after the last row up to ``n_frames`` too.
 """
 
 from __future__ import annotations
 
+import configparser
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,12 +31,21 @@ import pandas as pd
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import read_header_rows, require_readable_file, require_whole_last_line, wrap_errors
+from etholake.io._files import (
+    read_header_rows,
+    require_readable_file,
+    require_whole_last_line,
+    warn_fixup,
+    wrap_errors,
+)
 from etholake.io.labels._frames import build_labels, session_length
 from etholake.schema.labels import NOT_SCORED
 
 FORMAT = "simba_targets"
 POSE_SUFFIXES = ("_x", "_y", "_p")
+FEATURE_PREFIXES = ("Low_prob_detections_",)
+PROJECT_CONFIG = "project_config.ini"
+TARGET_SECTION = "SML settings"
 _SEARCHED_TRAILING_COLUMNS = 32
 
 
@@ -43,21 +61,91 @@ def _is_pose_column(name: str) -> bool:
     return name.endswith(POSE_SUFFIXES)
 
 
+def _is_binary_target(name: str, column: pd.Series) -> bool:
+    return (
+        not name.startswith(FEATURE_PREFIXES)
+        and pd.api.types.is_integer_dtype(column.dtype)
+        and bool(column.isin((0, 1)).all())
+    )
+
+
 def _trailing_binary_columns(path: Path, header: list[str]) -> list[str]:
     candidates = [name for name in header[-_SEARCHED_TRAILING_COLUMNS:] if name and not _is_pose_column(name)]
     with wrap_errors(path, "cannot read the SimBA table"):
         tail = pd.read_csv(path, usecols=candidates)
     found: list[str] = []
     for name in reversed(candidates):
-        column = tail[name]
-        if not (pd.api.types.is_integer_dtype(column.dtype) and column.isin((0, 1)).all()):
+        if not _is_binary_target(name, tail[name]):
             break
         found.insert(0, name)
     if not found:
         raise InputFileError(path, "no behavior columns (trailing integer 0/1 columns) found: pass behaviors=")
     if len(found) == len(candidates):
         raise InputFileError(path, f"the last {len(found)} columns are all 0/1: pass behaviors= to name the targets")
+    warn_fixup(
+        path,
+        f"inferred {found} as the behavior columns (the trailing integer 0/1 columns); if that is wrong, "
+        "pass behaviors= (SimBA's project_config.ini target_name_<n>)",
+    )
     return found
+
+
+def simba_project_config(path: Path) -> Path | None:
+    """SimBA's ``project_config.ini`` when ``path`` is ``<project>/csv/targets_inserted/<video>.csv``, else None."""
+    folder = path.resolve().parent
+    config = folder.parent.parent / PROJECT_CONFIG
+    if folder.name != "targets_inserted" or folder.parent.name != "csv" or not config.is_file():
+        return None
+    return config
+
+
+def simba_project_targets(config: Path) -> list[str]:
+    """Target names of a SimBA project: ``[SML settings]`` ``target_name_1`` .. ``target_name_<no_targets>``.
+
+    Parameters
+    ----------
+    config
+        The project's ``project_config.ini``.
+
+    Returns
+    -------
+    list of str
+        The names, in SimBA's order.
+
+    Raises
+    ------
+    InputFileError
+        Naming ``config``, when it cannot be parsed or does not list its targets.
+    """
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(config, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as error:
+        raise InputFileError(config, f"cannot read SimBA's project config: {error}") from error
+    settings = parser[TARGET_SECTION] if parser.has_section(TARGET_SECTION) else {}
+    count = settings.get("no_targets", "").strip()
+    if not count:
+        raise InputFileError(config, f"has no [{TARGET_SECTION}] no_targets: pass behaviors= to name the targets")
+    if not count.isdigit() or int(count) == 0:
+        raise InputFileError(
+            config, f"[{TARGET_SECTION}] no_targets is {count!r}, not a whole number of targets of at least 1"
+        )
+    names = [settings.get(f"target_name_{n}", "").strip() for n in range(1, int(count) + 1)]
+    unnamed = [n for n, name in enumerate(names, start=1) if not name]
+    if unnamed:
+        raise InputFileError(
+            config, f"[{TARGET_SECTION}] has no target_name_{unnamed[0]} although no_targets is {count}"
+        )
+    return names
+
+
+def _behavior_columns(path: Path, header: list[str], behaviors: Sequence[str] | None) -> list[str]:
+    if behaviors is not None:
+        return list(behaviors)
+    config = simba_project_config(path)
+    if config is not None:
+        return simba_project_targets(config)
+    return _trailing_binary_columns(path, header)
 
 
 def read_simba_targets(
@@ -77,7 +165,8 @@ def read_simba_targets(
     path
         The ``targets_inserted`` CSV.
     behaviors
-        Names of the target columns; inferred when omitted (see module doc).
+        Names of the target columns; when omitted, from the SimBA project's
+        config or inferred (see module doc).
     fps
         Video frame rate, for the ``time`` coordinate.
     annotator
@@ -111,7 +200,7 @@ def read_simba_targets(
             "classifier's predictions, not human labels; read the project's targets_inserted file instead",
         )
     require_whole_last_line(path, len(header))
-    columns = list(behaviors) if behaviors is not None else _trailing_binary_columns(path, header)
+    columns = _behavior_columns(path, header, behaviors)
     missing = [name for name in columns if name not in header]
     if missing:
         raise InputFileError(path, f"has no column(s) {missing}")
