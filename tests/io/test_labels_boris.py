@@ -237,6 +237,33 @@ def test_non_numeric_time_raises_with_the_line(tmp_path):
         read_boris(write_table(tmp_path / "bad.csv", BORIS8_COLUMNS, rows))
 
 
+SUBJECT_B_EVENTS = [
+    *[("A", "sniff", kind, time, round(time * 30)) for kind, time in [("START", 1.0), ("STOP", 2.0)] * 2],
+    ("B", "sniff", "START", 5.0, 150),
+    ("B", "sniff", "START", 6.0, 180),
+    ("B", "sniff", "STOP", 7.0, 210),
+]
+
+
+@pytest.mark.parametrize(
+    ("preamble", "line"),
+    [((), 7), ((["Observation id", "obs1"], ["Time offset (s)", "0.000"], []), 10)],
+)
+def test_messages_give_the_file_line_of_the_event_after_selecting_a_subject(tmp_path, preamble, line):
+    path = write_table(tmp_path / "ab.csv", BORIS8_COLUMNS, boris8_rows(SUBJECT_B_EVENTS), preamble=preamble)
+    with pytest.raises(InputFileError, match=rf"line {line}: START of sniff at 6.000 s while the START at 5.000 s"):
+        read_labels(path, subject="B")
+
+
+def test_messages_count_blank_lines_among_the_events(tmp_path):
+    events = [("A", "sniff", "START", 1.0, 30), ("A", "sniff", "STOP", 2.0, 60), ("A", "sniff", "STOP", 3.0, 90)]
+    path = write_boris8(tmp_path, events)
+    rows = path.read_text().splitlines()
+    path.write_text("\n".join([*rows[:2], "", *rows[2:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"line 5: STOP of sniff at 3.000 s without a START"):
+        read_labels(path)
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

@@ -43,6 +43,8 @@ def test_repeated_identical_rows_are_read_once_with_a_warning(tmp_path):
         ("frame,attack\n0,1\n0,0\n", "frame 0 is listed twice with different labels", {}),
         ("frame,attack\n0,2\n", "line 2: attack is '2'", {}),
         ("frame,attack\n-1,1\n", "line 2: frame '-1' is not a non-negative integer", {}),
+        ("frame,attack\n0,1\n\n1,0\n\n2,x\n", "line 6: attack is 'x'", {}),
+        ("frame,attack\n0,1\n\n-1,1\n", "line 4: frame '-1'", {}),
         ("frame,attack\n0.5,1\n", "not a non-negative integer", {}),
         ("frame,attack\n0,1\n5,1\n", "session has 3 frames", {"n_frames": 3}),
         ("frame,attack,attack\n0,1,1\n", "must be named and unique", {}),

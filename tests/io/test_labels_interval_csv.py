@@ -65,6 +65,18 @@ def test_header_only_file_with_n_frames_is_all_absent(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("behavior,start_frame,stop_frame,annotator\nattack,1,2,a\nattack,3,4,a\nattack,5,4,b\n", 4),
+        ("behavior,start_frame,stop_frame,annotator\nattack,1,2,a\n\nattack,3,4,a\n  \nattack,5,4,b\n", 6),
+    ],
+)
+def test_messages_give_the_file_line_after_selecting_an_annotator(tmp_path, text, line):
+    with pytest.raises(InputFileError, match=f"line {line}: stop_frame is before start_frame"):
+        read_labels(write(tmp_path, text), annotator="b")
+
+
+@pytest.mark.parametrize(
     ("text", "problem", "options"),
     [
         ("behavior,start_frame,stop_frame\nattack,5,2\n", "line 2: stop_frame is before start_frame", {}),

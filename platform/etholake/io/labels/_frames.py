@@ -7,6 +7,7 @@ always dense from frame 0 to the session length: frame ``f`` is row ``f``.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,10 +15,41 @@ import numpy as np
 import xarray as xr
 
 from etholake.errors import InputFileError
-from etholake.io._files import file_sha256, warn_fixup
+from etholake.io._files import file_sha256, warn_fixup, wrap_errors
 from etholake.schema.labels import ABSENT, NOT_SCORED, PRESENT, make_labels_dataset
 
 DEFAULT_ANNOTATOR = "unknown"
+
+
+def data_lines(path: str | Path, header_line: int, delimiter: str) -> np.ndarray:
+    """The file line on which each data row below the header starts, for messages that point into the file.
+
+    Rows are counted as pandas reads them: blank (or whitespace-only) lines
+    hold no row, and a quoted cell may span lines.
+
+    Parameters
+    ----------
+    path
+        A delimited text file.
+    header_line
+        1-based line of its header row.
+    delimiter
+        The cell delimiter.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-based line numbers, one per data row.
+    """
+    lines = []
+    with wrap_errors(path, "cannot read the table"), open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        start = 1
+        for cells in reader:
+            if start > header_line and (len(cells) > 1 or (cells and cells[0].strip())):
+                lines.append(start)
+            start = reader.line_num + 1
+    return np.array(lines, dtype=np.int64)
 
 
 def paint_intervals(

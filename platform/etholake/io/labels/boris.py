@@ -49,6 +49,7 @@ from etholake.io._files import require_readable_file, require_whole_last_line, w
 from etholake.io.labels._frames import (
     build_labels,
     clip_intervals,
+    data_lines,
     label_values,
     paint_intervals,
     resolve_behaviors,
@@ -94,7 +95,8 @@ def find_header(path: str | Path, text: str) -> tuple[int, str, dict[str, str]] 
     return None
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
+def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The events table, indexed by the file line of each event, and the metadata rows above its header."""
     text = path.read_text(encoding="utf-8-sig")
     found = find_header(path, text)
     if found is None:
@@ -114,13 +116,14 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], int]:
             dtype=str,
             keep_default_na=False,
         )
+        table.index = data_lines(path, header_row + 1, delimiter)
     table.columns = [str(column).strip() for column in table.columns]
     if table.empty:
         raise InputFileError(path, "the BORIS export holds no events")
-    return table, metadata, header_row
+    return table, metadata
 
 
-def _seconds(path: Path, table: pd.DataFrame, first_line: int) -> np.ndarray:
+def _seconds(path: Path, table: pd.DataFrame) -> np.ndarray:
     """Event times in seconds, written as seconds (``62.5``) or, with BORIS's hh:mm:ss setting, ``0:01:02.500``."""
     text = table["Time"].str.strip()
     parts = text.str.split(":", expand=True).reindex(columns=range(3))
@@ -130,7 +133,7 @@ def _seconds(path: Path, table: pd.DataFrame, first_line: int) -> np.ndarray:
     values = np.where(n_parts == 1, parts[:, 0], np.where(n_parts == 3, clock, np.nan))
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise InputFileError(path, f"line {first_line + bad[0]}: Time {text.iloc[bad[0]]!r} is not a time in seconds")
+        raise InputFileError(path, f"line {table.index[bad[0]]}: Time {text.iloc[bad[0]]!r} is not a time in seconds")
     return values
 
 
@@ -173,12 +176,10 @@ def _select_subject(path: Path, table: pd.DataFrame, subject: str | None) -> tup
         return table, subjects[0]
     if subject not in subjects:
         raise InputFileError(path, f"has no subject {subject!r} (subjects: {subjects})")
-    return table[(names == subject).to_numpy()].reset_index(drop=True), subject
+    return table[(names == subject).to_numpy()], subject
 
 
-def _event_frames(
-    path: Path, table: pd.DataFrame, times: np.ndarray, fps: float | None, offset: float, first_line: int
-) -> np.ndarray:
+def _event_frames(path: Path, table: pd.DataFrame, times: np.ndarray, fps: float | None, offset: float) -> np.ndarray:
     if "Image index" in table.columns:
         index = pd.to_numeric(table["Image index"].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
         if np.all(np.isfinite(index)) and np.all(index >= 0) and np.all(index == np.round(index)):
@@ -188,7 +189,7 @@ def _event_frames(
     frames = np.round((times - offset) * fps).astype(np.int64)
     negative = np.flatnonzero(frames < 0)
     if negative.size:
-        raise InputFileError(path, f"line {first_line + negative[0]}: event before the start of the media")
+        raise InputFileError(path, f"line {table.index[negative[0]]}: event before the start of the media")
     return frames
 
 
@@ -247,7 +248,6 @@ def _intervals(
     kinds: np.ndarray,
     frames: np.ndarray,
     times: np.ndarray,
-    first_line: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(event row, start frame, stop frame) of every bout and point event; states pair per behavior and modifiers."""
     modifier_columns = [column for column in table.columns if column.startswith("Modifier")]
@@ -255,7 +255,7 @@ def _intervals(
     if modifier_columns:
         modifiers = table[modifier_columns].agg("|".join, axis=1).str.strip("|").to_numpy(dtype=object)
         keys = np.where(modifiers != "", names + " (" + modifiers + ")", names)
-    lines = first_line + np.arange(len(table))
+    lines = table.index.to_numpy()
     bout_rows, bout_starts, bout_stops = _pair_states(path, keys, kinds, frames, times, lines)
     points = np.flatnonzero(kinds == "POINT")
     return (
@@ -310,24 +310,23 @@ def read_boris(
     """
     path = require_readable_file(path)
     with wrap_errors(path, "cannot read the BORIS export"):
-        table, metadata, header_row = _read_table(path)
+        table, metadata = _read_table(path)
     status = next(column for column in STATUS_COLUMNS if column in table.columns)
     table, subject_name = _select_subject(path, table, subject)
-    first_line = header_row + 2
     observation = _single_value(path, table, "Observation id", "observations") or metadata.get("Observation id", "")
     kinds = table[status].str.strip().str.upper().to_numpy(dtype=object)
     unknown = np.flatnonzero(~np.isin(kinds, EVENT_KINDS))
     if unknown.size:
         raise InputFileError(
-            path, f"line {first_line + unknown[0]}: {status} {kinds[unknown[0]]!r} is not START, STOP or POINT"
+            path, f"line {table.index[unknown[0]]}: {status} {kinds[unknown[0]]!r} is not START, STOP or POINT"
         )
-    times = _seconds(path, table, first_line)
+    times = _seconds(path, table)
     fps = _resolve_fps(path, table, fps)
     offset = _offset(path, _single_value(path, table, "Time offset (s)", "time offsets"), metadata)
-    frames = _event_frames(path, table, times, fps, offset, first_line)
+    frames = _event_frames(path, table, times, fps, offset)
 
     names = table["Behavior"].str.strip().to_numpy(dtype=object)
-    rows, starts, stops = _intervals(path, table, names, kinds, frames, times, first_line)
+    rows, starts, stops = _intervals(path, table, names, kinds, frames, times)
 
     duration_column = next((column for column in DURATION_COLUMNS if column in table.columns), None)
     duration = _as_float(_single_value(path, table, duration_column, "media durations")) if duration_column else None

@@ -33,7 +33,7 @@ from etholake.io._files import (
     warn_fixup,
     wrap_errors,
 )
-from etholake.io.labels._frames import build_labels, resolve_behaviors, session_length
+from etholake.io.labels._frames import build_labels, data_lines, resolve_behaviors, session_length
 from etholake.schema.labels import NOT_SCORED
 
 FORMAT = "frame_csv"
@@ -97,7 +97,9 @@ def read_frame_csv(
     bad_frame = np.flatnonzero(~np.isfinite(frames) | (frames < 0) | (frames != np.round(frames)))
     if bad_frame.size:
         raise InputFileError(
-            path, f"line {bad_frame[0] + 2}: frame {table.iloc[bad_frame[0], 0]!r} is not a non-negative integer"
+            path,
+            f"line {data_lines(path, 1, delimiter)[bad_frame[0]]}: frame {table.iloc[bad_frame[0], 0]!r} "
+            "is not a non-negative integer",
         )
     frames = frames.astype(np.int64)
     cells = table.iloc[:, 1:].apply(lambda column: column.str.strip())
@@ -106,7 +108,9 @@ def read_frame_csv(
     if invalid.any():
         row, column = np.argwhere(invalid)[0]
         raise InputFileError(
-            path, f"line {row + 2}: {found[column]} is {cells.iloc[row, column]!r}, expected 1, 0, -1 or empty"
+            path,
+            f"line {data_lines(path, 1, delimiter)[row]}: {found[column]} is {cells.iloc[row, column]!r}, "
+            "expected 1, 0, -1 or empty",
         )
     label_rows = np.where(np.isfinite(values), values, NOT_SCORED).astype(np.int8)
 

@@ -43,6 +43,7 @@ from etholake.io._files import (
 from etholake.io.labels._frames import (
     build_labels,
     clip_intervals,
+    data_lines,
     label_values,
     paint_intervals,
     resolve_behaviors,
@@ -75,7 +76,7 @@ def _select_annotator(path: Path, table: pd.DataFrame, annotator: str | None) ->
         return table, annotators[0] if annotators else None
     if annotator not in annotators:
         raise InputFileError(path, f"has no bouts of annotator {annotator!r} (annotators: {annotators})")
-    return table[(names == annotator).to_numpy()].reset_index(drop=True), annotator
+    return table[(names == annotator).to_numpy()], annotator
 
 
 def _bounds(path: Path, table: pd.DataFrame, columns: tuple[str, str]) -> np.ndarray:
@@ -83,10 +84,12 @@ def _bounds(path: Path, table: pd.DataFrame, columns: tuple[str, str]) -> np.nda
     values = values.to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.all(np.isfinite(values) & (values >= 0), axis=1))
     if bad.size:
-        raise InputFileError(path, f"line {bad[0] + 2}: {columns[0]}/{columns[1]} must be non-negative numbers")
+        raise InputFileError(
+            path, f"line {table.index[bad[0]]}: {columns[0]}/{columns[1]} must be non-negative numbers"
+        )
     reversed_rows = np.flatnonzero(values[:, 1] < values[:, 0])
     if reversed_rows.size:
-        raise InputFileError(path, f"line {reversed_rows[0] + 2}: {columns[1]} is before {columns[0]}")
+        raise InputFileError(path, f"line {table.index[reversed_rows[0]]}: {columns[1]} is before {columns[0]}")
     return values
 
 
@@ -151,12 +154,13 @@ def read_interval_csv(
     require_whole_last_line(path, len(rows[0]), delimiter)
     with wrap_errors(path, "cannot read the interval table"):
         table = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False)
+        table.index = data_lines(path, 1, delimiter)
     table.columns = [str(column).strip().lower() for column in table.columns]
     table, annotator = _select_annotator(path, table, annotator)
     names = table["behavior"].str.strip().to_numpy(dtype=object)
     unnamed = np.flatnonzero(names == "")
     if unnamed.size:
-        raise InputFileError(path, f"line {unnamed[0] + 2}: empty behavior name")
+        raise InputFileError(path, f"line {table.index[unnamed[0]]}: empty behavior name")
     if layout == "frames":
         bounds = _bounds(path, table, ("start_frame", "stop_frame"))
         if np.any(bounds != np.round(bounds)):
