@@ -27,8 +27,18 @@ def test_values_empty_cells_and_missing_frames(tmp_path):
 
 
 def test_unsorted_rows_n_frames_and_extra_declared_behaviors(tmp_path):
-    ds = read_frame_csv(write(tmp_path, "frame,attack\n2,1\n0,0\n"), n_frames=4, behaviors=["sniff", "attack"])
-    np.testing.assert_array_equal(ds["label"].values, [[-1, 0], [-1, -1], [-1, 1], [-1, -1]])
+    path = write(tmp_path, "frame,attack\n2,1\n0,0\n")
+    with pytest.warns(UserWarning, match="no column for"):
+        ds = read_frame_csv(path, n_frames=4, behaviors=["sniff", "attack"])
+    np.testing.assert_array_equal(ds["label"].values, [[0, 0], [-1, -1], [0, 1], [-1, -1]])
+
+
+def test_a_declared_behavior_without_a_column_is_absent_on_the_scored_frames(tmp_path):
+    path = write(tmp_path, "frame,attack,sniff\n0,0,1\n1,,-1\n2,1,\n")
+    with pytest.warns(UserWarning, match=r"has no column for the declared behavior\(s\) \['chase'\]"):
+        ds = read_labels(path, behaviors=["attack", "sniff", "chase"])
+    assert ds["label"].sel(behavior="chase").values.tolist() == [0, -1, 0]
+    np.testing.assert_array_equal(ds["label"].sel(behavior=["attack", "sniff"]).values, [[0, 1], [-1, -1], [1, -1]])
 
 
 def test_repeated_identical_rows_are_read_once_with_a_warning(tmp_path):

@@ -85,9 +85,25 @@ def test_declared_target_names_and_session_length(shared_data):
     assert (ds["label"].values[2300:] == -1).all()
 
 
-def test_missing_declared_target_raises(shared_data):
-    with pytest.raises(InputFileError, match=r"has no column\(s\) \['attack'\]"):
+def test_a_declared_target_without_a_column_is_absent_on_the_scored_frames(shared_data):
+    with pytest.warns(UserWarning, match=r"has no column for the declared behavior\(s\) \['chase'\]"):
+        ds = read_simba_targets(shared_data(TARGETS), behaviors=["aggression", "chase"])
+    chase = ds["label"].sel(behavior="chase").values
+    assert (chase[:2000] == -1).all()
+    assert (chase[2000:] == 0).all()
+    np.testing.assert_array_equal(ds["label"].sel(behavior="aggression").values, chase)
+
+
+def test_a_declared_target_list_naming_no_column_is_refused(shared_data):
+    with pytest.raises(InputFileError, match=r"none of the behaviors \['attack'\] .* is a column of the file"):
         read_simba_targets(shared_data(TARGETS), behaviors=["attack"])
+
+
+def test_a_project_config_naming_no_column_of_the_file_is_refused(shared_data, tmp_path):
+    config = simba_project(tmp_path, "[SML settings]\nno_targets = 1\ntarget_name_1 = attack\n")
+    path = write_with_binary_low_prob_counts(shared_data, config.parent / "csv" / "targets_inserted" / "rat24.csv")
+    with pytest.raises(InputFileError, match=r"none of the behaviors \['attack'\] \(from .*project_config.ini\)"):
+        read_labels(path)
 
 
 POSE = ",nose_1_x,nose_1_y,nose_1_p,speed"
@@ -118,6 +134,7 @@ def test_small_tables(tmp_path, lines, expected):
         (["frame,nose_x,nose_y,nose_p,attack", "0,1,2,0.9,1"], "not a SimBA targets_inserted file", {}),
     ],
 )
+@pytest.mark.filterwarnings("ignore:.*as the behavior columns:UserWarning")
 def test_bad_tables_raise(tmp_path, lines, problem, options):
     path = tmp_path / "targets.csv"
     path.write_text("\n".join(lines) + "\n")

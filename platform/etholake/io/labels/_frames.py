@@ -130,6 +130,41 @@ def resolve_behaviors(path: str | Path, found: Sequence[str], declared: Sequence
     return declared
 
 
+def with_declared_behaviors(
+    path: str | Path, found_label: np.ndarray, found: Sequence[str], columns: Sequence[str]
+) -> np.ndarray:
+    """The (frame, behavior) labels of ``columns`` from those of the file's own behavior columns ``found``.
+
+    A behavior of ``columns`` the file has no column for is absent (0) on
+    every frame the file scored (a 0 or 1 in any of its columns) and not
+    scored (-1) elsewhere; a warning names such behaviors.
+
+    Parameters
+    ----------
+    path
+        The label file (for the warning).
+    found_label
+        (frame, behavior) int8 labels of the file's columns ``found``.
+    found
+        The file's behavior columns, all of them in ``columns``.
+    columns
+        The behaviors of the dataset.
+    """
+    columns = list(columns)
+    label = np.full((found_label.shape[0], len(columns)), NOT_SCORED, dtype=np.int8)
+    label[:, [columns.index(name) for name in found]] = found_label
+    missing = [name for name in columns if name not in found]
+    if missing:
+        scored = np.any(found_label != NOT_SCORED, axis=1)
+        label[np.ix_(scored, [columns.index(name) for name in missing])] = ABSENT
+        warn_fixup(
+            path,
+            f"has no column for the declared behavior(s) {missing}: they are absent (0) on the frames the file "
+            "scored and not scored (-1) elsewhere",
+        )
+    return label
+
+
 def label_values(present: np.ndarray, scored: np.ndarray) -> np.ndarray:
     """Combine presence (frame, behavior) and scored frames (frame,) or (frame, behavior) into 1 / 0 / -1."""
     scored = scored if scored.ndim == 2 else scored[:, None]

@@ -12,7 +12,9 @@ Comma- or tab-separated (a first line with more tabs than commas). Cells:
 ``1`` present, ``0`` absent, empty or ``-1`` not scored. Frames missing
 from the file are not scored (-1), and so are frames after the last row up to
 ``n_frames``. A frame listed twice with the same values is read once (with a
-warning); with different values it is an error.
+warning); with different values it is an error. A behavior declared with
+``behaviors=`` that has no column is 0 (absent) on every frame the file scored
+(a 0 or 1 in any column) and -1 elsewhere, with a warning.
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from etholake.io._files import (
     warn_fixup,
     wrap_errors,
 )
-from etholake.io.labels._frames import build_labels, data_lines, resolve_behaviors, session_length
+from etholake.io.labels._frames import (
+    build_labels,
+    data_lines,
+    resolve_behaviors,
+    session_length,
+    with_declared_behaviors,
+)
 from etholake.schema.labels import NOT_SCORED
 
 FORMAT = "frame_csv"
@@ -70,7 +78,8 @@ def read_frame_csv(
     n_frames
         Session length in frames; frames after the last row are -1.
     behaviors
-        Behaviors the dataset must have; those absent from the file are -1.
+        The full ethogram: a behavior without a column is 0 on the frames the
+        file scored, -1 elsewhere.
     clip
         Drop rows beyond ``n_frames`` with a warning instead of raising.
 
@@ -126,12 +135,11 @@ def read_frame_csv(
     columns = resolve_behaviors(path, found, behaviors)
     length = session_length(path, int(frames[-1]) + 1 if frames.size else 0, n_frames, clip)
     keep = frames < length
-    label = np.full((length, len(columns)), NOT_SCORED, dtype=np.int8)
-    targets = [columns.index(name) for name in found]
-    label[np.ix_(frames[keep], targets)] = label_rows[keep]
+    found_label = np.full((length, len(found)), NOT_SCORED, dtype=np.int8)
+    found_label[frames[keep]] = label_rows[keep]
     return build_labels(
         path,
-        label,
+        with_declared_behaviors(path, found_label, found, columns),
         behaviors=columns,
         source_format=FORMAT,
         annotator=annotator,

@@ -16,6 +16,9 @@ The behavior columns are, in this order of precedence:
   integers 0/1. Features are written as floats, except SimBA's
   ``Low_prob_detections_*`` counts, which are never taken as behaviors.
 
+A declared behavior (``behaviors=`` or the project config) without a column
+is 0 (absent) on every frame the file scored (a 0 or 1 in any target column)
+and -1 elsewhere, with a warning; a list naming no column at all is refused.
 A frame missing from the file, or an empty cell, is -1 (not scored); frames
 after the last row up to ``n_frames`` too.
 """
@@ -38,7 +41,7 @@ from etholake.io._files import (
     warn_fixup,
     wrap_errors,
 )
-from etholake.io.labels._frames import build_labels, session_length
+from etholake.io.labels._frames import build_labels, session_length, with_declared_behaviors
 from etholake.schema.labels import NOT_SCORED
 
 FORMAT = "simba_targets"
@@ -139,12 +142,22 @@ def simba_project_targets(config: Path) -> list[str]:
     return names
 
 
+def _declared_targets(path: Path, header: list[str], names: list[str], source: str) -> list[str]:
+    if not set(names) & set(header):
+        raise InputFileError(
+            path,
+            f"none of the behaviors {names} ({source}) is a column of the file, so the list is wrong: give the "
+            "names of its target columns (SimBA's project_config.ini target_name_<n>)",
+        )
+    return names
+
+
 def _behavior_columns(path: Path, header: list[str], behaviors: Sequence[str] | None) -> list[str]:
     if behaviors is not None:
-        return list(behaviors)
+        return _declared_targets(path, header, list(behaviors), "given as behaviors=")
     config = simba_project_config(path)
     if config is not None:
-        return simba_project_targets(config)
+        return _declared_targets(path, header, simba_project_targets(config), f"from {config}")
     return _trailing_binary_columns(path, header)
 
 
@@ -166,7 +179,8 @@ def read_simba_targets(
         The ``targets_inserted`` CSV.
     behaviors
         Names of the target columns; when omitted, from the SimBA project's
-        config or inferred (see module doc).
+        config or inferred (see module doc). A name without a column is 0 on
+        the frames the file scored, -1 elsewhere.
     fps
         Video frame rate, for the ``time`` coordinate.
     annotator
@@ -201,29 +215,27 @@ def read_simba_targets(
         )
     require_whole_last_line(path, len(header))
     columns = _behavior_columns(path, header, behaviors)
-    missing = [name for name in columns if name not in header]
-    if missing:
-        raise InputFileError(path, f"has no column(s) {missing}")
+    found = [name for name in columns if name in header]
     with wrap_errors(path, "cannot read the SimBA table"):
-        table = pd.read_csv(path, usecols=[0, *(header.index(name) for name in columns)], index_col=0)
+        table = pd.read_csv(path, usecols=[0, *(header.index(name) for name in found)], index_col=0)
     frames = pd.to_numeric(pd.Series(table.index), errors="coerce").to_numpy(dtype=np.float64)
     if not (np.all(np.isfinite(frames)) and np.all(frames == np.round(frames)) and np.all(frames >= 0)):
         raise InputFileError(path, "the first column must hold non-negative integer frame indices")
     frames = frames.astype(np.int64)
     if frames.size > 1 and np.any(np.diff(frames) <= 0):
         raise InputFileError(path, "frame indices in the first column must increase strictly")
-    values = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    values = table[found].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isfinite(values) & ~np.isin(values, (0, 1))
     if bad.any():
         row, column = np.argwhere(bad)[0]
-        raise InputFileError(path, f"frame {frames[row]}: {columns[column]} is {values[row, column]:g}, not 0 or 1")
+        raise InputFileError(path, f"frame {frames[row]}: {found[column]} is {values[row, column]:g}, not 0 or 1")
     length = session_length(path, int(frames[-1]) + 1 if frames.size else 0, n_frames, clip)
     keep = frames < length
-    label = np.full((length, len(columns)), NOT_SCORED, dtype=np.int8)
-    label[frames[keep]] = np.where(np.isfinite(values[keep]), values[keep], NOT_SCORED).astype(np.int8)
+    found_label = np.full((length, len(found)), NOT_SCORED, dtype=np.int8)
+    found_label[frames[keep]] = np.where(np.isfinite(values[keep]), values[keep], NOT_SCORED).astype(np.int8)
     return build_labels(
         path,
-        label,
+        with_declared_behaviors(path, found_label, found, columns),
         behaviors=columns,
         source_format=FORMAT,
         annotator=annotator,
