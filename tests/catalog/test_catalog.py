@@ -335,3 +335,31 @@ def test_remove_empty_takes_back_a_new_lab_that_holds_nothing(catalog):
     assert catalog.count_sessions() == 0
     assert catalog.labs("alice").empty
     assert catalog.create_lab("bob", "labN") is True
+
+
+def test_a_model_name_belongs_to_one_lab_so_no_lab_can_archive_anothers_production_model(two_labs):
+    from etholake.catalog.model_registry import NewModel
+
+    catalog = two_labs
+    catalog.register_asset("bob", asset("e", None, kind="model", lab="labB"))
+    catalog.register_asset("bob", asset("f", None, kind="model", lab="labB"))
+    assert catalog.register_model("alice", NewModel("social", "labA", "d" * 32, ["sniff"], "0" * 64)) == 1
+    catalog.set_model_stage("alice", "social", 1, "production")
+    with pytest.raises(AccessDeniedError, match="model name 'social' is taken by a lab bob may not write to"):
+        catalog.register_model("bob", NewModel("social", "labB", "e" * 32, ["sniff"], "0" * 64))
+    assert catalog.register_model("bob", NewModel("bobs_social", "labB", "f" * 32, ["sniff"], "0" * 64)) == 1
+    catalog.set_model_stage("bob", "bobs_social", 1, "production")
+    assert catalog.model("alice", "social")["version"] == 1
+
+
+def test_a_model_name_of_another_lab_is_refused_before_training(two_labs):
+    from etholake.catalog.model_registry import NewModel
+
+    catalog = two_labs
+    catalog.register_model("alice", NewModel("social", "labA", "d" * 32, ["sniff"], "0" * 64))
+    catalog.require_model_name("alice", "social", "labA")
+    with pytest.raises(AccessDeniedError, match="taken by a lab bob may not write to"):
+        catalog.require_model_name("bob", "social", "labB")
+    catalog.add_member("bob", "labB", "alice", "member")
+    with pytest.raises(OptionError, match="model name 'social' belongs to lab 'labA': register it there"):
+        catalog.require_model_name("alice", "social", "labB")

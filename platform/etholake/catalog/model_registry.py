@@ -1,8 +1,9 @@
 """Catalog records of feature sets and model versions, and the model stages.
 
-A model name has numbered versions; at most one version of a name is in
-``production`` at a time (promoting one archives the previous production
-version). The artifact itself is an asset in the lake (``kind="model"``).
+A model name belongs to the lab of its first version and has numbered
+versions; at most one version of a name is in ``production`` at a time
+(promoting one archives the previous production version). The artifact
+itself is an asset in the lake (``kind="model"``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 
 from etholake.catalog import access
 from etholake.catalog.models import STAGES, Asset, FeatureSet, Lab, Model, Session
-from etholake.errors import NotFoundError, OptionError
+from etholake.errors import AccessDeniedError, NotFoundError, OptionError
 from etholake.names import validate_name
 
 
@@ -60,6 +61,23 @@ def _version_number(version: int | str) -> int:
         raise OptionError(f"model version must be a number, 'latest' or 'production', got {version!r}") from None
 
 
+def _require_name_of_lab(db, actor: str, name: str, lab: Lab) -> None:
+    """Raise unless every registered version of model ``name`` belongs to ``lab``.
+
+    A name's versions share one production stage, so a name used in two labs would let
+    one lab archive the other's production model. The other lab is named only to
+    someone who may write to it.
+    """
+    other = db.scalar(select(Lab).join(Model, Model.lab_id == Lab.id).where(Model.name == name, Lab.id != lab.id))
+    if other is None:
+        return
+    if access.role_in_lab(db, actor, other) in access.WRITE_ROLES:
+        raise OptionError(
+            f"model name {name!r} belongs to lab {other.name!r}: register it there or choose another name"
+        )
+    raise AccessDeniedError(f"model name {name!r} is taken by a lab {actor} may not write to: choose another name")
+
+
 class ModelRegistryMixin:
     """Feature-set and model-version methods of :class:`etholake.catalog.Catalog`."""
 
@@ -86,6 +104,21 @@ class ModelRegistryMixin:
                 raise NotFoundError(f"no feature set with hash {hash}")
             return {"hash": row.hash, "name": row.name, "version": row.version, "spec": row.spec}
 
+    def require_model_name(self, actor: str, name: str, lab: str) -> None:
+        """Raise unless ``actor`` may register a version of model ``name`` in ``lab`` (before training it).
+
+        Raises
+        ------
+        AccessDeniedError
+            If ``actor`` may not write to ``lab``, or the name is taken by a lab ``actor`` may not write to.
+        OptionError
+            If the name belongs to another lab ``actor`` may write to.
+        """
+        with self.transaction() as db:
+            lab_row = self._lab(db, lab)
+            access.require_write(db, actor, lab_row)
+            _require_name_of_lab(db, actor, name, lab_row)
+
     def register_model(self, actor: str, model: NewModel) -> int:
         """Record a new version of a model whose artifact asset is already registered; return the version."""
         with self.transaction() as db:
@@ -100,6 +133,7 @@ class ModelRegistryMixin:
             raise NotFoundError(f"model artifact asset {model.asset_id} is not in the catalog")
         if db.get_bind().dialect.name == "postgresql":
             db.execute(select(func.pg_advisory_xact_lock(func.hashtext(model.name))))
+        _require_name_of_lab(db, actor, model.name, lab_row)
         version = (db.scalar(select(func.max(Model.version)).where(Model.name == model.name)) or 0) + 1
         now = datetime.now().astimezone()
         db.add(
@@ -185,7 +219,12 @@ class ModelRegistryMixin:
             now = datetime.now().astimezone()
             if stage == "production":
                 for current in db.scalars(
-                    select(Model).where(Model.name == name, Model.stage == "production", Model.id != model.id)
+                    select(Model).where(
+                        Model.name == name,
+                        Model.lab_id == model.lab_id,
+                        Model.stage == "production",
+                        Model.id != model.id,
+                    )
                 ):
                     current.stage, current.stage_changed_at = "archived", now
             model.stage, model.stage_changed_at = stage, now

@@ -75,7 +75,7 @@ def train(
     )
     context = command_context()
     with context.catalog() as catalog:
-        catalog.require_write(context.user, lab)
+        catalog.require_model_name(context.user, name, lab)
     labelled_sessions(context, behavior, label_set or None)
     prepare_prefect()
     from etholake.flows.train import train_flow

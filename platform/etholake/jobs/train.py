@@ -352,7 +352,7 @@ def train_from_lake(
     validate_name(name, "model")
     check_training_options(policy=policy, group_by=group_by, feature_set=feature_set)
     with context.catalog() as catalog:
-        catalog.require_write(context.user, lab)
+        catalog.require_model_name(context.user, name, lab)
     settings = settings or EvaluationSettings()
     if client is not None and spec.kind == "random_forest":
         spec = EstimatorSpec(spec.kind, {**spec.params, "n_jobs": 1}, spec.class_weight, spec.random_state)
