@@ -54,3 +54,32 @@ def test_a_session_whose_labels_do_not_score_the_behavior_is_left_out_of_session
         sessions_of_parents = {str(catalog.asset("alice", asset_id).session) for asset_id in data.parents}
         assert sessions_of_parents == set(used)
         assert sorted(data.parents.values()) == ["features", "features", "labels", "labels"]
+
+
+def test_a_model_learns_from_its_lab_and_shared_sessions_never_from_another_labs_private_ones(tmp_path, flow_env):
+    from etholake.flows.ingest import ingest_flow
+    from etholake.sim import simulate
+
+    simulated = simulate(
+        tmp_path / "raw", n_labs=3, sessions_per_lab=2, minutes=0.25, seed=5, video=False, neural=False, progress=False
+    )
+    lake, catalog_url = str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    owners = {"ashby": ("alice", "private"), "bauer": ("bob", "shared"), "chen": ("bob", "private")}
+    for lab, (owner, visibility) in owners.items():
+        manifest = json.loads(simulated.manifests[lab].read_text())
+        simulated.manifests[lab].write_text(json.dumps({**manifest, "visibility": visibility}))
+        ingest_flow(str(simulated.manifests[lab]), lake=lake, catalog=catalog_url, actor=owner, show_progress=False)
+    with Catalog(catalog_url) as catalog:
+        catalog.add_member("bob", "chen", "alice", "member")
+    context = JobContext(lake, catalog_url, "alice")
+
+    with pytest.warns(UserWarning, match=r"2 private session\(s\) of chen left out: a model of ashby"):
+        data = assemble_training_data(context, behaviors=["sniff"], model_lab="ashby")
+
+    assert sorted({key.split("/")[0] for key in (s.session for s in data.sessions)}) == ["ashby", "bauer"]
+    with Catalog(catalog_url) as catalog:
+        assert {a.session.lab for a in catalog.assets("alice", kind="features")} == {"ashby"}
+        bauer_parents = {
+            role for asset_id, role in data.parents.items() if catalog.asset("alice", asset_id).session.lab == "bauer"
+        }
+    assert bauer_parents == {"pose", "labels"}

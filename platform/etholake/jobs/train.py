@@ -19,17 +19,23 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etholake.catalog import AssetRecord, SessionKey
+from etholake.catalog.access import WRITE_ROLES
 from etholake.errors import EtholakeError, OptionError
 from etholake.jobs.context import JobContext, open_dataset
-from etholake.jobs.features import resolve_spec, session_features
+from etholake.jobs.features import compute_target_features, features_target, resolve_spec, session_features
 from etholake.jobs.models import publish_model, registered_card
 from etholake.lake import commit, stage_file, stage_json
 from etholake.names import validate_name
 from etholake.output_files import output_path
 from etholake.progress import progress_bar
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from etholake.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ def assemble_training_data(
     policy: str = "majority",
     feature_set: str = "default",
     sessions_lab: str | None = None,
+    model_lab: str | None = None,
     show_progress: bool = False,
 ) -> TrainingData:
     """Join features (computed where missing) and labels of every labelled session into a training set.
@@ -167,11 +174,18 @@ def assemble_training_data(
     A session with no frame scored for ``behaviors`` under ``policy`` is left out
     with a warning; the returned sessions and parent assets are those of the
     sessions the training set holds.
+
+    With ``model_lab`` (the lab that will own the model), private sessions of other
+    labs are left out with a warning: the model's card and lineage would show them
+    to that lab's readers. Features of labs the user may only read are used when
+    stored, else computed in memory (the session's pose is then the parent).
     """
     from etholake.models.trainset import LabelPolicy, SessionData, build_training_set
 
     features_spec = resolve_spec(feature_set)
     labelled = labelled_sessions(context, behaviors, label_sets, sessions_lab)
+    if model_lab is not None:
+        labelled = _without_private_sessions_of_other_labs(context, labelled, model_lab)
     annotator = LabelPolicy.parse(policy).annotator
     annotators = sorted({identity.split(":", 1)[0] for assets in labelled.values() for identity in assets})
     if annotator is not None and annotator not in annotators:
@@ -184,20 +198,60 @@ def assemble_training_data(
         context.catalog() as catalog,
         progress_bar("features", total=len(labelled), enabled=show_progress) as advance,
     ):
+        labs = catalog.labs(context.user)
+        writable = set(labs.loc[labs["role"].isin(WRITE_ROLES), "lab"])
         for key, label_assets in sorted(labelled.items()):
-            outcome = session_features(context, key, features_spec.content)
-            for note in outcome.notes:
+            features, features_parent, notes = _training_features(
+                context, catalog, key, features_spec.content, store=key.lab in writable
+            )
+            for note in notes:
                 warnings.warn(f"{key}: {note}", stacklevel=2)
-            features = open_dataset(context, catalog.asset(context.user, outcome.asset_id)).load()
             labels = [open_dataset(context, asset).load() for asset in label_assets.values()]
             sessions.append(SessionData(str(key), features, labels, subject=f"{key.lab}/{key.subject}", lab=key.lab))
-            session_parents[str(key)] = {outcome.asset_id: "features"} | {a.id: "labels" for a in label_assets.values()}
+            session_parents[str(key)] = features_parent | {a.id: "labels" for a in label_assets.values()}
             advance()
     trainset = build_training_set(sessions, behaviors, policy)
     kept = set(trainset.session.tolist())
     used = [session for session in sessions if session.session in kept]
     parents = {asset_id: role for session in used for asset_id, role in session_parents[session.session].items()}
     return TrainingData(used, trainset, parents)
+
+
+def _without_private_sessions_of_other_labs(
+    context: JobContext, labelled: dict[SessionKey, dict[str, AssetRecord]], model_lab: str
+) -> dict[SessionKey, dict[str, AssetRecord]]:
+    with context.catalog() as catalog:
+        sessions = catalog.sessions(context.user)
+    private = {
+        SessionKey(row.lab, row.subject, row.session)
+        for row in sessions.itertuples()
+        if row.visibility == "private" and row.lab != model_lab
+    }
+    left_out = [key for key in labelled if key in private]
+    if left_out:
+        labs = ", ".join(sorted({key.lab for key in left_out}))
+        warnings.warn(
+            f"{len(left_out)} private session(s) of {labs} left out: a model of {model_lab} would show them to "
+            f"{model_lab}'s readers (a lab that makes them shared lets every model learn from them)",
+            stacklevel=3,
+        )
+    return {key: assets for key, assets in labelled.items() if key not in private}
+
+
+def _training_features(
+    context: JobContext, catalog: Catalog, key: SessionKey, spec: dict[str, Any], *, store: bool
+) -> tuple[xr.Dataset, dict[str, str], tuple[str, ...]]:
+    """A session's features (loaded), their parent in the model's lineage, and what computing them warned."""
+    if store:
+        outcome = session_features(context, key, spec)
+        features = open_dataset(context, catalog.asset(context.user, outcome.asset_id)).load()
+        return features, {outcome.asset_id: "features"}, outcome.notes
+    target = features_target(catalog, context.user, key, spec)
+    stored = catalog.asset_by_key(context.user, target.unique_key)
+    if stored is not None:
+        return open_dataset(context, stored).load(), {stored.id: "features"}, ()
+    features, notes = compute_target_features(context, target)
+    return features.load(), {target.pose_asset.id: "pose"}, notes
 
 
 def evaluate_training_data(
@@ -332,7 +386,8 @@ def train_from_lake(
     n_splits
         Outer folds of the grouped evaluation (None: leave one group out).
     sessions_lab
-        Only train on this lab's sessions (default: every visible lab).
+        Only train on this lab's sessions (default: ``lab``'s sessions and the shared and
+        public sessions of other labs; their private sessions are left out with a warning).
     settings
         Evaluation thoroughness and training-row stride.
     client
@@ -363,6 +418,7 @@ def train_from_lake(
         policy=policy,
         feature_set=feature_set,
         sessions_lab=sessions_lab,
+        model_lab=lab,
         show_progress=show_progress,
     )
     recipe = training_recipe(lab, data.parents, behaviors, policy, spec.to_dict(), group_by, n_splits, settings)
