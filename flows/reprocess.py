@@ -36,9 +36,12 @@ def reprocess_flow(
     actor: str | None = None,
     show_progress: bool = False,
 ) -> ReprocessReport:
-    """Find sessions whose annotations are stale (or missing) and annotate only those."""
+    """Find sessions whose annotations are stale (or missing) and annotate only those.
+
+    Only sessions of labs the acting user may write to are considered: the others' members reprocess them.
+    """
     context = JobContext.from_settings(load_settings(lake=lake, catalog=catalog, user=actor))
-    states = session_states(context, lab=lab, model=model)
+    states = session_states(context, lab=lab, model=model, writable_only=True)
     stale = [state for state in states if not state.current]
     calls = [(context, state.session, state.model, state.production_version) for state in stale]
     labels = [f"{state.session} {state.model} v{state.production_version}" for state in stale]

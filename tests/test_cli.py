@@ -703,8 +703,8 @@ def test_commands_other_than_init_do_not_create_a_lake_or_catalog(workdir, monke
 @pytest.mark.parametrize(
     ("command", "message"),
     [
-        (["features"], "no visible session has pose: nothing to compute (ingest a manifest first)"),
-        (["align", "--lab", "labA"], "no visible session of lab labA has both units and machine bouts"),
+        (["features"], "no session you may write to has pose: nothing to compute (ingest a manifest first)"),
+        (["align", "--lab", "labA"], "no session of lab labA you may write to has both units and machine bouts"),
     ],
 )
 def test_a_lake_with_nothing_to_do_says_so_without_starting_a_flow(workdir, monkeypatch, command, message):

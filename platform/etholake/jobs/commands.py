@@ -13,7 +13,7 @@ from etholake.catalog import SessionKey
 from etholake.console import command_console
 from etholake.errors import ConfigError, EtholakeError, NotFoundError, OptionError, SessionsFailedError
 from etholake.jobs.context import JobContext, command_context
-from etholake.jobs.selection import sessions_to_align, sessions_with_asset
+from etholake.jobs.selection import select_sessions
 from etholake.names import validate_name
 from etholake.tables import OutputFormat, print_frame
 
@@ -90,15 +90,30 @@ def _flows(*, check_server: bool = True) -> None:
     prepare_prefect(check_server=check_server)
 
 
+def _selected_sessions(context: JobContext, texts: list[str], lab: str | None, *kinds: str) -> list[SessionKey]:
+    """The ``--session`` sessions (checked), else the sessions of ``lab`` holding ``kinds`` that the user may write.
+
+    Visible sessions left out because the user may only read their lab are reported in one line.
+    """
+    keys = _named_sessions(context, texts, *kinds)
+    if keys is not None:
+        return keys
+    selection = select_sessions(context, *kinds, lab=lab)
+    if (note := selection.read_only_note()) is not None:
+        console.print(note)
+    return selection.keys
+
+
 def _sessions_with_pose(context: JobContext, texts: list[str], lab: str | None, work: str) -> list[SessionKey]:
-    """The ``--session`` sessions (checked), else every visible session of ``lab`` with pose.
+    """The ``--session`` sessions (checked), else every session of ``lab`` with pose that the user may write.
 
     When there is none, says so, naming the ``work`` there is nothing to do.
     """
-    keys = _named_sessions(context, texts, "pose")
-    keys = keys if keys is not None else sessions_with_asset(context, "pose", lab=lab)
+    keys = _selected_sessions(context, texts, lab, "pose")
     if not keys:
-        console.print(f"no visible session{_of_lab(lab)} has pose: nothing to {work} (ingest a manifest first)")
+        console.print(
+            f"no session{_of_lab(lab)} you may write to has pose: nothing to {work} (ingest a manifest first)"
+        )
     return keys
 
 
@@ -232,7 +247,9 @@ def reprocess(
     _require_lab(context, lab)
     from etholake.jobs.status import session_states
 
-    states = session_states(context, lab=lab, model=model)
+    states = session_states(context, lab=lab, model=model, writable_only=True)
+    if (note := select_sessions(context, "pose", lab=lab).read_only_note()) is not None:
+        console.print(note)
     if not states:
         console.print(_no_states_reason(context, lab))
         return
@@ -356,10 +373,9 @@ def align(
     """Clock sync and behavior-neural statistics for sessions with units and machine bouts."""
     context = command_context()
     _require_lab(context, lab)
-    keys = _named_sessions(context, session, "units", "bouts")
-    keys = keys if keys is not None else sessions_to_align(context, lab=lab)
+    keys = _selected_sessions(context, session, lab, "units", "bouts")
     if not keys:
-        console.print(f"no visible session{_of_lab(lab)} has both units and machine bouts: nothing to align")
+        console.print(f"no session{_of_lab(lab)} you may write to has both units and machine bouts: nothing to align")
         return
     _flows()
     from etholake.flows.align import align_flow

@@ -15,6 +15,7 @@ import pandas as pd
 
 from etholake.catalog import SessionKey
 from etholake.jobs.context import JobContext
+from etholake.jobs.selection import writable_labs
 
 STATUS_COLUMNS = ["lab", "subject", "session", "model", "production_version", "annotated_version", "state", "reason"]
 
@@ -31,8 +32,13 @@ class SessionState:
     reason: str
 
 
-def session_states(context: JobContext, *, lab: str | None = None, model: str | None = None) -> list[SessionState]:
+def session_states(
+    context: JobContext, *, lab: str | None = None, model: str | None = None, writable_only: bool = False
+) -> list[SessionState]:
     """The state of every visible session with pose, for every production model (or the one named).
+
+    With ``writable_only``, only the sessions of labs the user may write to (those
+    reprocessing can annotate).
 
     Raises
     ------
@@ -47,6 +53,9 @@ def session_states(context: JobContext, *, lab: str | None = None, model: str | 
         poses: dict[SessionKey, str] = {}
         for asset in catalog.assets(context.user, kind="pose", lab=lab):
             poses.setdefault(asset.session, asset.id)
+        if writable_only:
+            writable = writable_labs(context)
+            poses = {key: pose_id for key, pose_id in poses.items() if key.lab in writable}
         bouts: dict[tuple[SessionKey, str], dict] = {}
         for asset in catalog.assets(context.user, kind="bouts", lab=lab):
             bouts.setdefault((asset.session, asset.params.get("model_name")), asset.params)
