@@ -62,9 +62,12 @@ def test_gc_removes_only_the_orphans_of_labs_the_user_may_write_to(workdir, monk
         orphans[lab].mkdir(parents=True)
         (orphans[lab] / "zarr.json").write_text("{}")
     monkeypatch.setenv("ETHOLAKE_USER", "eve")
+    listed = runner.invoke(app, ["gc", "--min-age", "0"])
+    assert "labs/" not in listed.output
     refused = runner.invoke(app, ["gc", "--min-age", "0", "--delete"])
     assert "removed 0 orphaned asset(s)" in refused.output
-    assert "left 2 in labs eve may not write to (labA, labB)" in refused.output
+    for output in (listed.output, refused.output):
+        assert "2 orphaned asset(s) in labs eve may not write to (labA, labB) left alone" in " ".join(output.split())
     assert orphans["labA"].exists() and orphans["labB"].exists()
 
 

@@ -363,3 +363,15 @@ def test_a_model_name_of_another_lab_is_refused_before_training(two_labs):
     catalog.add_member("bob", "labB", "alice", "member")
     with pytest.raises(OptionError, match="model name 'social' belongs to lab 'labA': register it there"):
         catalog.require_model_name("alice", "social", "labB")
+
+
+def test_asking_for_the_assets_of_a_private_session_says_what_a_missing_session_says(two_labs):
+    catalog = two_labs
+    missing = SessionKey("labA", "m1", "nope")
+    with pytest.raises(NotFoundError) as private_error:
+        catalog.assets("bob", session=A1)
+    with pytest.raises(NotFoundError) as missing_error:
+        catalog.assets("bob", session=missing)
+    assert str(private_error.value) == f"no session {A1} visible to bob"
+    assert str(missing_error.value) == f"no session {missing} visible to bob"
+    assert {a.id[0] for a in catalog.assets("alice", session=A1)} == {"a"}

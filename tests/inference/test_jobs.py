@@ -317,7 +317,7 @@ def test_an_export_of_a_session_the_user_cannot_see_says_so(lake_with_model, tmp
     outsider = JobContext(context.lake_url, context.catalog_url, "mallory")
     with pytest.raises(NotFoundError, match="no session labA/m1/s0 visible to mallory"):
         export_session_pose(outsider, KEYS[0], tmp_path / "pose.h5", "dlc")
-    with pytest.raises(NotFoundError, match="no session labA/m1/s9; register it first"):
+    with pytest.raises(NotFoundError, match="no session labA/m1/s9 visible to alice"):
         export_session_pose(context, SessionKey("labA", "m1", "s9"), tmp_path / "pose.h5", "dlc")
 
 

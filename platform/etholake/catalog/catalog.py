@@ -466,6 +466,23 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             raise NotFoundError(f"no session {key}; register it first")
         return session_id
 
+    def _visible_session_id(self, db: OrmSession, actor: str | None, key: SessionKey) -> int:
+        """The id of a session ``actor`` may see; a missing and an invisible session get the same NotFoundError."""
+        session_id = db.scalar(
+            select(Session.id)
+            .join(Lab, Lab.id == Session.lab_id)
+            .join(Subject, Subject.id == Session.subject_id)
+            .where(
+                Lab.name == key.lab,
+                Subject.name == key.subject,
+                Session.name == key.session,
+                access.visible_sessions(db, actor),
+            )
+        )
+        if session_id is None:
+            raise NotFoundError(f"no session {key} visible to {actor or 'anonymous readers'}")
+        return session_id
+
     def _record(self, db: OrmSession, row: Asset) -> AssetRecord:
         key = None
         if row.session is not None:
@@ -521,7 +538,7 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             if lab is not None:
                 query = query.where(Asset.lab_id == self._lab(db, lab).id)
             if session is not None:
-                query = query.where(Asset.session_id == self._session_id(db, SessionKey(*session)))
+                query = query.where(Asset.session_id == self._visible_session_id(db, actor, SessionKey(*session)))
             if source_sha256 is not None:
                 query = query.where(Asset.source_sha256 == source_sha256)
             rows = db.scalars(query.order_by(Asset.created_at.desc(), Asset.id)).all()

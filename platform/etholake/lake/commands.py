@@ -125,7 +125,8 @@ def gc(
 ) -> None:
     """List (or remove) lake files that no catalog row references.
 
-    ``--delete`` removes only the orphans of labs the user may write to (owner or member).
+    Only the orphans of labs the user may write to (owner or member) are listed and removed;
+    the others are counted per lab, as their paths name the lab's subjects and sessions.
     """
     from etholake.catalog.access import WRITE_ROLES
     from etholake.catalog.catalog import Catalog
@@ -136,20 +137,21 @@ def gc(
     with Catalog(settings.catalog_url, create=False) as catalog:
         orphans = find_orphans(lake, catalog, min_age_seconds=min_age)
         roles = catalog.labs(settings.user)
-    for orphan in orphans:
-        console.print(f"{orphan.path}\t{_human_bytes(orphan.size_bytes)}")
-    total = sum(o.size_bytes for o in orphans)
-    if not delete:
-        console.print(f"{len(orphans)} orphaned asset(s), {_human_bytes(total)}; dry run, use --delete to remove them")
-        return
     writable = set(roles.loc[roles["role"].isin(WRITE_ROLES), "lab"])
     removable = [orphan for orphan in orphans if orphan.lab in writable]
-    freed = remove_orphans(lake, removable)
-    console.print(f"removed {len(removable)} orphaned asset(s), freed {_human_bytes(freed)}")
-    kept = sorted({orphan.lab for orphan in orphans if orphan.lab not in writable})
-    if kept:
+    for orphan in removable:
+        console.print(f"{orphan.path}\t{_human_bytes(orphan.size_bytes)}")
+    if delete:
+        freed = remove_orphans(lake, removable)
+        console.print(f"removed {len(removable)} orphaned asset(s), freed {_human_bytes(freed)}")
+    else:
+        total = _human_bytes(sum(o.size_bytes for o in removable))
+        console.print(f"{len(removable)} orphaned asset(s), {total}; dry run, use --delete to remove them")
+    others = sorted({orphan.lab for orphan in orphans if orphan.lab not in writable})
+    if others:
         console.print(
-            f"left {len(orphans) - len(removable)} in labs {settings.user} may not write to ({', '.join(kept)})"
+            f"{len(orphans) - len(removable)} orphaned asset(s) in labs {settings.user} may not write to "
+            f"({', '.join(others)}) left alone: their members can list and remove them"
         )
 
 
