@@ -375,3 +375,32 @@ def test_asking_for_the_assets_of_a_private_session_says_what_a_missing_session_
     assert str(private_error.value) == f"no session {A1} visible to bob"
     assert str(missing_error.value) == f"no session {missing} visible to bob"
     assert {a.id[0] for a in catalog.assets("alice", session=A1)} == {"a"}
+
+
+def test_human_label_queries_read_only_the_newest_version_of_a_label_set(two_labs):
+    import pandas as pd
+
+    from etholake.catalog import BehaviorSummaryRows
+
+    def summary(behaviors, bouts):
+        return pd.DataFrame(
+            {
+                "behavior": behaviors,
+                "bout_count": bouts,
+                "total_duration_s": [1.5 * n for n in bouts],
+                "percent_of_session": [0.1 * n for n in bouts],
+                "session_duration_s": [450.0] * len(bouts),
+            }
+        )
+
+    two_labs.replace_behavior_summaries(
+        "alice", BehaviorSummaryRows("a" * 32, summary(["chase", "sniff"], [1, 4]), "human", "ada:S1")
+    )
+    two_labs.register_asset("alice", asset("g", A1, kind="labels", parents={"a" * 32: "previous_version"}))
+    two_labs.replace_behavior_summaries(
+        "alice", BehaviorSummaryRows("g" * 32, summary(["sniff"], [2]), "human", "ada:S1")
+    )
+    sniff = two_labs.find_sessions("alice", behavior="sniff", source="human")
+    assert sniff["bout_count"].tolist() == [2]
+    with pytest.raises(OptionError, match=r"no label set you can see has behavior 'chase'; .*: sniff$"):
+        two_labs.find_sessions("alice", behavior="chase", source="human")

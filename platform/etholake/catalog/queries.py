@@ -28,15 +28,18 @@ NONE_YET = {
 """What to do when no visible summary row exists at all, by the rows' holder."""
 
 
-def _newest_summaries(source: str):
-    """Subquery: for each session, behavior and model, the summary of the newest annotations asset."""
+def _newest_annotations(source: str):
+    """Select the ids of each session's newest annotations asset per model (or label set) of ``source``.
+
+    A behavior the newest version no longer holds must not be read from an older one.
+    """
     ranked = (
         select(
-            BehaviorSummary,
-            func.row_number()
+            BehaviorSummary.annotations_id,
+            func.dense_rank()
             .over(
-                partition_by=(BehaviorSummary.session_id, BehaviorSummary.behavior, BehaviorSummary.model_name),
-                order_by=Asset.created_at.desc(),
+                partition_by=(BehaviorSummary.session_id, BehaviorSummary.model_name),
+                order_by=(Asset.created_at.desc(), Asset.id.desc()),
             )
             .label("rank"),
         )
@@ -44,7 +47,16 @@ def _newest_summaries(source: str):
         .where(BehaviorSummary.source == source)
         .subquery()
     )
-    return select(ranked).where(ranked.c.rank == 1).subquery()
+    return select(ranked.c.annotations_id).where(ranked.c.rank == 1)
+
+
+def _newest_summaries(source: str):
+    """Subquery: the summary rows of each session's newest annotations asset per model (or label set)."""
+    return (
+        select(BehaviorSummary)
+        .where(BehaviorSummary.source == source, BehaviorSummary.annotations_id.in_(_newest_annotations(source)))
+        .subquery()
+    )
 
 
 class QueriesMixin:
@@ -152,7 +164,7 @@ class QueriesMixin:
             frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
             if frame.empty:
                 holder = BEHAVIOR_HOLDERS[source]
-                condition = BehaviorSummary.source == source
+                condition = BehaviorSummary.annotations_id.in_(_newest_annotations(source))
                 _require_known(db, actor, holder, "behavior", behavior, BehaviorSummary.behavior, condition)
             return frame
 
