@@ -273,3 +273,11 @@ def test_caltech_behaviors_given_as_a_list_for_every_stream_is_a_listed_problem(
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"session pair/v24: {annotations}: behaviors must map each stream to its behaviors")
     assert "label_set: S1" in problems[0]
+
+
+def test_a_label_set_name_longer_than_the_catalog_holds_is_a_listed_problem(tmp_path):
+    labels = [{"path": "a.csv", "annotator": "ada", "label_set": "s" * 129}]
+    session = {"name": "v1", "subject": "pair", "fps": 30, "pose": {"path": "p.h5"}, "labels": labels}
+    document = {"manifest_version": 1, "lab": "ratlab", "subjects": [{"name": "pair"}], "sessions": [session]}
+    with pytest.raises(ManifestError, match=r"label_set: 'sss.*' is too long"):
+        load_manifest(write(tmp_path / "m.json", document))

@@ -104,3 +104,10 @@ def test_simba_machine_results_are_not_read_as_human_labels(shared_data):
     path = shared_data("simba_reference/rat24/machine_results_rat24_frames2000-2299.csv")
     with pytest.raises(InputFileError, match=r"a SimBA machine results file \(it has Probability_aggression\)"):
         read_labels(path, annotator="ann")
+
+
+def test_a_behavior_name_longer_than_the_catalog_holds_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "intervals.csv"
+    path.write_text("behavior,start_frame,stop_frame\n" + "x" * 129 + ",1,5\nsniff,6,9\n")
+    with pytest.raises(InputFileError, match=r"intervals\.csv: behavior name 'xxx.*' has 129 characters, at most 128"):
+        read_labels(path, fps=30.0)

@@ -87,6 +87,15 @@ def require_unique_strings(ds: xr.Dataset, coord: str, what: str) -> None:
         raise SchemaError(f"{what}: duplicate {coord} name(s) {', '.join(duplicates)}")
 
 
+def require_short_strings(ds: xr.Dataset, coord: str, what: str, max_length: int) -> None:
+    """Raise if a name in coordinate ``coord`` is longer than ``max_length`` characters (what the catalog holds)."""
+    too_long = next((str(v) for v in ds[coord].values if len(str(v)) > max_length), None)
+    if too_long is not None:
+        raise SchemaError(
+            f"{what}: {coord} name {too_long[:32] + '...'!r} has {len(too_long)} characters, at most {max_length}"
+        )
+
+
 def require_time_axis(ds: xr.Dataset, what: str) -> None:
     """Raise unless ``time`` (float seconds) and ``frame`` (int) are coordinates along time."""
     for coord, kind in (("time", "f"), ("frame", "iu")):

@@ -12,12 +12,14 @@ import numpy as np
 import xarray as xr
 
 from etholake.errors import SchemaError
+from etholake.names import MAX_NAME_LENGTH
 from etholake.schema.checks import (
     as_string_coord,
     described,
     require_dims,
     require_dtype,
     require_schema_attrs,
+    require_short_strings,
     require_time_axis,
     require_unique_strings,
 )
@@ -103,6 +105,7 @@ def validate_labels(ds: xr.Dataset) -> xr.Dataset:
     require_dtype(ds, "label", "i", what)
     require_time_axis(ds, what)
     require_unique_strings(ds, "behavior", what)
+    require_short_strings(ds, "behavior", what, MAX_NAME_LENGTH)
     require_schema_attrs(ds, LABELS_ATTRS_SCHEMA, what)
     values = np.unique(np.asarray(ds["label"].values))
     bad = sorted(set(values.tolist()) - {PRESENT, ABSENT, NOT_SCORED})

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from etholake.errors import InputFileError
+from etholake.errors import InputFileError, SchemaError
 from etholake.io._files import file_sha256, warn_fixup, wrap_errors
+from etholake.schema.checks import described
 from etholake.schema.labels import ABSENT, NOT_SCORED, PRESENT, make_labels_dataset
 
 DEFAULT_ANNOTATOR = "unknown"
@@ -182,15 +183,25 @@ def build_labels(
     fps: float | None,
     extra_attrs: dict | None = None,
 ) -> xr.Dataset:
-    """Wrap a (frame, behavior) label array as a canonical labels dataset with provenance attributes."""
-    return make_labels_dataset(
-        label,
-        behaviors=list(behaviors),
-        annotator=annotator or DEFAULT_ANNOTATOR,
-        label_set=label_set,
-        fps=fps,
-        source_file=str(path),
-        source_sha256=file_sha256(path),
-        source_format=source_format,
-        extra_attrs=extra_attrs,
-    )
+    """Wrap a (frame, behavior) label array as a canonical labels dataset with provenance attributes.
+
+    Raises
+    ------
+    InputFileError
+        Naming ``path``, when what the file holds breaks the labels model (a behavior name too long, say).
+    """
+    try:
+        return make_labels_dataset(
+            label,
+            behaviors=list(behaviors),
+            annotator=annotator or DEFAULT_ANNOTATOR,
+            label_set=label_set,
+            fps=fps,
+            source_file=str(path),
+            source_sha256=file_sha256(path),
+            source_format=source_format,
+            extra_attrs=extra_attrs,
+        )
+    except SchemaError as error:
+        labels = described(xr.Dataset(attrs={"source_file": str(path)}), "labels")
+        raise InputFileError(path, str(error).removeprefix(f"{labels}: ")) from error
