@@ -615,9 +615,10 @@ def test_ingest_into_a_lab_the_user_may_not_write_to_is_refused_before_a_flow_st
         )
     monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda: pytest.fail("a flow was started"))
     monkeypatch.setenv("ETHOLAKE_USER", "bob")
-    result = runner.invoke(app, ["ingest", "labA.json", "labB.json"])
-    assert result.exit_code == 1
-    assert str(result.exception) == "user 'bob' may not write to lab 'labA': owner or member role needed"
+    for command in (["ingest", "labA.json", "labB.json"], ["ingest", "--check", "labA.json", "labB.json"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert str(result.exception) == "user 'bob' may not write to lab 'labA': owner or member role needed"
 
 
 @pytest.mark.parametrize("command", [["features"], ["align"], ["reprocess"], ["infer", "--model", "m"]])

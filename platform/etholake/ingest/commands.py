@@ -86,15 +86,18 @@ def ingest(
     ),
 ) -> None:
     """Validate manifests, then ingest their videos, pose files, labels and neural data into the lake."""
-    if check:
-        _check_only(manifest, progress)
-        return
     from etholake.config import load_settings
+
+    settings = load_settings(lake=lake, catalog=catalog)
+    if check:
+        _require_write_access(manifest, settings)
+        _check_only(manifest, settings, progress)
+        return
     from etholake.flowrun import prepare_prefect
     from etholake.lake import open_lake
 
     open_lake(lake).require_reachable(create=True)
-    _require_write_access(manifest, load_settings(lake=lake, catalog=catalog))
+    _require_write_access(manifest, settings)
     prepare_prefect()
     from etholake.flows.ingest import ingest_flow
 
@@ -141,11 +144,10 @@ def _require_write_access(manifests: list[Path], settings: Settings) -> None:
         raise AccessDeniedError("; ".join(refused))
 
 
-def _check_only(manifests: list[Path], progress: bool) -> None:
-    from etholake.config import load_settings
+def _check_only(manifests: list[Path], settings: Settings, progress: bool) -> None:
     from etholake.ingest.preflight import checked_manifests
 
-    with checked_manifests([str(m) for m in manifests], load_settings(), show_progress=progress) as checked:
+    with checked_manifests([str(m) for m in manifests], settings, show_progress=progress) as checked:
         console.print(plan_table(checked))
     sessions = sum(len(plans) for _, plans in checked)
     console.print(f"{len(checked)} manifest(s), {sessions} session(s): no problems; nothing was written")
