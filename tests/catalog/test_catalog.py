@@ -404,3 +404,16 @@ def test_human_label_queries_read_only_the_newest_version_of_a_label_set(two_lab
     assert sniff["bout_count"].tolist() == [2]
     with pytest.raises(OptionError, match=r"no label set you can see has behavior 'chase'; .*: sniff$"):
         two_labs.find_sessions("alice", behavior="chase", source="human")
+
+
+def test_lineage_lists_an_asset_reached_by_two_roles_once(catalog):
+    catalog.create_lab("alice", "labA")
+    catalog.register_subject("alice", "labA", "m1")
+    catalog.register_session("alice", A1)
+    catalog.register_asset("alice", asset("p", A1, kind="pose"))
+    catalog.register_asset("alice", asset("q", A1, {"p" * 32: "previous_version"}, kind="pose"))
+    catalog.register_asset("alice", asset("f", A1, {"p" * 32: "pose", "q" * 32: "pose"}, kind="features"))
+    up = catalog.lineage("alice", "f" * 32)
+    assert up["id"].str[0].tolist() == ["p", "q"]
+    assert up.set_index(up["id"].str[0])["role"].to_dict() == {"p": "pose, previous_version", "q": "pose"}
+    assert up["depth"].tolist() == [1, 1]

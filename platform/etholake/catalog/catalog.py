@@ -556,9 +556,9 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
         Returns
         -------
         pandas.DataFrame
-            One row per related asset visible to ``actor``: id, kind, uri, role of the
-            edge that reached it, depth (1 = direct parent or child), created_at.
-            Assets ``actor`` may not see are left out.
+            One row per related asset visible to ``actor``: id, kind, uri, the roles of
+            the edges that reached it (comma-separated), depth (1 = direct parent or
+            child; the shortest path), created_at. Assets ``actor`` may not see are left out.
         """
         if direction not in ("ancestors", "descendants"):
             raise EtholakeError("direction must be 'ancestors' or 'descendants'")
@@ -589,9 +589,13 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
                 .join(tree, tree.c.id == Asset.id)
                 .where(Asset.id.in_(visible_ids))
                 .group_by(Asset.id, Asset.kind, Asset.uri, tree.c.role, Asset.created_at)
-                .order_by("depth", Asset.id)
             ).all()
-        return pd.DataFrame(rows, columns=["id", "kind", "uri", "role", "depth", "created_at"])
+        edges = pd.DataFrame(rows, columns=["id", "kind", "uri", "role", "depth", "created_at"])
+        related = edges.groupby(["id", "kind", "uri", "created_at"], as_index=False, sort=False).agg(
+            role=("role", lambda roles: ", ".join(sorted(set(roles)))), depth=("depth", "min")
+        )
+        columns = ["id", "kind", "uri", "role", "depth", "created_at"]
+        return related[columns].sort_values(["depth", "id"], ignore_index=True)
 
     def lake_uris(self) -> set[str]:
         """Lake-relative URIs of every asset stored in the lake (for garbage collection)."""
