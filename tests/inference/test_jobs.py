@@ -371,3 +371,23 @@ def test_an_nwb_export_of_units_fits_the_clock_map_from_the_pulses_when_align_st
     with NWBHDF5IO(str(written), "r") as io:
         spikes = io.read().units["spike_times"][:]
     assert [float(t) for train in spikes for t in train] == [0.5, 1.5, 2.5]
+
+
+def test_a_new_feature_code_version_makes_stored_features_and_annotations_stale(lake_with_model, monkeypatch):
+    import etholake.features
+
+    context, _, _ = lake_with_model
+    session_inference(context, KEYS[0], "contact")
+    assert session_states(context)[0].current
+    stored = session_features(context, KEYS[0], "default")
+    assert not stored.computed
+    current = etholake.features.FEATURE_CODE_VERSION
+    monkeypatch.setattr(etholake.features, "FEATURE_CODE_VERSION", current + 1)
+    assert session_states(context)[0].reason == f"new feature code (v{current} -> v{current + 1})"
+    recomputed = session_features(context, KEYS[0], "default")
+    assert recomputed.computed and recomputed.asset_id != stored.asset_id
+    with Catalog(context.catalog_url) as catalog:
+        assert catalog.asset("alice", recomputed.asset_id).params["feature_code_version"] == current + 1
+    outcome = session_inference(context, KEYS[0], "contact")
+    assert outcome.computed and not outcome.features_computed
+    assert session_states(context)[0].current

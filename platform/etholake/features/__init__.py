@@ -140,7 +140,14 @@ from etholake.features.engine import compute_features, compute_segment, features
 from etholake.features.session import session_statistics
 from etholake.features.spec import FeatureSetSpec, builtin_spec_names, load_spec, spec_hash
 
+FEATURE_CODE_VERSION = 2
+"""Version of the code that turns a spec into values: raised with every change that alters a value
+any spec computes (version 2: one animal's ``all.*`` features, times from the fps, arena bounds of
+poses in mm). Stored features of an older version are stale: the lake recomputes them, and
+annotations made from them are reprocessed."""
+
 __all__ = [
+    "FEATURE_CODE_VERSION",
     "FeatureSetSpec",
     "builtin_spec_names",
     "compute_features",

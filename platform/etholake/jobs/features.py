@@ -48,9 +48,20 @@ class FeaturesTarget:
         return features_key(self.pose_asset.id, self.feature_set.sha256)
 
 
+def feature_code_version() -> int:
+    """The running feature code's version (:data:`etholake.features.FEATURE_CODE_VERSION`)."""
+    from etholake import features
+
+    return features.FEATURE_CODE_VERSION
+
+
 def features_key(pose_asset_id: str, feature_set_hash: str) -> str:
-    """``features:<pose asset id>:<feature-set hash>``: the unique key of a session's features asset."""
-    return f"features:{pose_asset_id}:{feature_set_hash}"
+    """``features:<pose asset id>:<feature-set hash>:code<version>``: the unique key of a session's features asset.
+
+    The feature code's version is part of it, so features computed by older code are not found, and are
+    computed again.
+    """
+    return f"features:{pose_asset_id}:{feature_set_hash}:code{feature_code_version()}"
 
 
 def resolve_spec(spec: str | Path | dict[str, Any]):
@@ -116,6 +127,7 @@ def publish_features(
                 "feature_set": feature_set.name,
                 "feature_set_version": feature_set.version,
                 "feature_set_hash": feature_set.sha256,
+                "feature_code_version": feature_code_version(),
                 "pose_asset": pose_asset.id,
                 "frames": int(features.sizes["time"]),
                 "n_features": int(features.sizes["feature"]),

@@ -116,6 +116,7 @@ def session_inference(
             **identity,
             "pose_asset": pose.id,
             "feature_set_hash": model["feature_set_hash"],
+            "feature_code_version": features_asset.params.get("feature_code_version", 1),
             "frames": int(annotations.sizes["time"]),
             "bouts": len(bouts),
         }

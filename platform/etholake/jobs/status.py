@@ -4,7 +4,8 @@ A session's annotations by model *M* are current when the newest bouts asset
 made by *M* used the production version of *M*, the session's newest pose and
 features of *M*'s feature set computed from that pose. Otherwise the reason is
 every one of: never annotated, new production model, new feature-set
-version, new pose version.
+version, new pose version, new feature code (features computed by an older
+:data:`etholake.features.FEATURE_CODE_VERSION`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from etholake.catalog import SessionKey
 from etholake.jobs.context import JobContext
+from etholake.jobs.features import feature_code_version
 from etholake.jobs.selection import writable_labs
 
 STATUS_COLUMNS = ["lab", "subject", "session", "model", "production_version", "annotated_version", "state", "reason"]
@@ -59,6 +61,7 @@ def session_states(
         bouts: dict[tuple[SessionKey, str], dict] = {}
         for asset in catalog.assets(context.user, kind="bouts", lab=lab):
             bouts.setdefault((asset.session, asset.params.get("model_name")), asset.params)
+    code_version = feature_code_version()
     states = []
     for row in models.itertuples():
         for key, pose_id in sorted(poses.items()):
@@ -71,6 +74,8 @@ def session_states(
                 reasons.append(f"new feature-set version ({row.feature_set_hash[:8]})")
             if newest is not None and newest.get("pose_asset") != pose_id:
                 reasons.append("new pose version")
+            if newest is not None and (made_by := newest.get("feature_code_version", 1)) != code_version:
+                reasons.append(f"new feature code (v{made_by} -> v{code_version})")
             reason = "; ".join(reasons)
             states.append(SessionState(key, row.name, int(row.version), annotated, not reason, reason))
     return states
