@@ -54,10 +54,21 @@ def session_overview(record: dict[str, Any], assets: Sequence[AssetRecord]) -> d
 
 
 def _assets_by_kind(assets: Sequence[AssetRecord]) -> dict[str, str]:
-    """``{kind: "2"}`` for current assets, ``"1 (+1 older version)"`` when versions were replaced."""
+    """``{kind: "2"}`` for current assets, ``"1 (+1 older version)"`` when versions were replaced.
+
+    An asset is older when a newer version replaced it, or when it was derived from
+    an older asset (the features and annotations of a replaced pose).
+    """
     replaced = {parent for asset in assets for parent, role in asset.parents.items() if role == PREVIOUS_VERSION}
-    current = Counter(asset.kind for asset in assets if asset.id not in replaced)
-    older = Counter(asset.kind for asset in assets if asset.id in replaced)
+    older_ids: set[str] = set()
+    for asset in sorted(assets, key=lambda each: each.created_at):
+        derived_from_older = any(
+            parent in older_ids for parent, role in asset.parents.items() if role != PREVIOUS_VERSION
+        )
+        if asset.id in replaced or derived_from_older:
+            older_ids.add(asset.id)
+    current = Counter(asset.kind for asset in assets if asset.id not in older_ids)
+    older = Counter(asset.kind for asset in assets if asset.id in older_ids)
     counts = {}
     for kind in sorted(current | older):
         text = str(current[kind])
