@@ -18,6 +18,7 @@ def align_flow(
     sessions: list[SessionKey] | None = None,
     lab: str | None = None,
     n_shifts: int = 1000,
+    max_lag: float | None = None,
     lake: str | None = None,
     catalog: str | None = None,
     actor: str | None = None,
@@ -27,7 +28,7 @@ def align_flow(
     context = JobContext.from_settings(load_settings(lake=lake, catalog=catalog, user=actor))
     if sessions is None:
         sessions = sessions_to_align(context, lab=lab)
-    calls = [(context, SessionKey(*key), model, n_shifts) for key in sessions]
+    calls = [(context, SessionKey(*key), model, n_shifts, max_lag) for key in sessions]
     return fan_out(
         session_alignment,
         calls,

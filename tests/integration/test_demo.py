@@ -215,3 +215,17 @@ def test_the_model_report_shows_the_registered_card(demo):
     assert card["created_by"] == "demo" and card["stage"] == "candidate"
     assert card["behaviors"] == ", ".join(model["behaviors"]) and card["feature_set_hash"] == model["feature_set_hash"]
     assert int(card["features"]) > 100 and len(card["sha256"]) == 64
+
+
+def test_align_passes_max_lag_to_the_clock_fit(demo):
+    from etholake.catalog import Catalog
+    from etholake.jobs.align import session_alignment
+    from etholake.jobs.context import JobContext
+    from etholake.neural import ClockFitError
+
+    first, _ = demo
+    context = JobContext(first.lake, first.catalog, "demo")
+    with Catalog(first.catalog) as catalog:
+        key = catalog.assets("demo", kind="modulation")[0].session
+    with pytest.raises(ClockFitError):
+        session_alignment(context, key, n_shifts=10, max_lag=0.01)

@@ -229,3 +229,12 @@ def test_periodic_pulses_whose_lag_cannot_be_told_fail_qc_and_paired_pulses_fit(
     assert clock_map.qc["checks"]["lag_unambiguous"] is False
     assert clock_map.qc["lag_peak_ratio"] > 0.8
     assert fit_clock(video, neural, paired=True, strict=True).offset == pytest.approx(12.5, abs=1e-3)
+
+
+def test_periodic_pulses_fit_when_max_lag_is_below_half_the_period():
+    rng = np.random.default_rng(4)
+    video = np.arange(0.0, 1800.0, 1.0) + rng.normal(0, 1e-4, 1800)
+    neural = 1.00003 * video + 0.23
+    clock_map = fit_clock(video, neural, max_lag=0.4, strict=True)
+    assert clock_map.offset == pytest.approx(0.23, abs=1e-3)
+    assert clock_map.qc["checks"]["lag_unambiguous"]

@@ -166,7 +166,11 @@ def _float(value) -> float | None:
 
 
 def session_alignment(
-    context: JobContext, key: SessionKey, model_name: str | None = None, n_shifts: int = 1000
+    context: JobContext,
+    key: SessionKey,
+    model_name: str | None = None,
+    n_shifts: int = 1000,
+    max_lag: float | None = None,
 ) -> AlignOutcome:
     """Align a session's machine bouts to its units and test modulation, unless done already.
 
@@ -180,6 +184,9 @@ def session_alignment(
         Whose bouts (default: the newest bouts of any model).
     n_shifts
         Circular shifts of the permutation test.
+    max_lag
+        Largest lag between the clocks (s) the clock fit may find: below half the period
+        of periodic sync pulses, which align at every whole period otherwise.
 
     Returns
     -------
@@ -199,6 +206,8 @@ def session_alignment(
         frame_assets = catalog.assets(context.user, kind="frame_times", session=key)
         inputs = [bouts_asset, units_asset, camera_pulses, neural_pulses, *frame_assets[:1]]
         unique_key = "modulation:" + ":".join(a.id for a in inputs) + f":{n_shifts}"
+        if max_lag is not None:
+            unique_key += f":max_lag={max_lag:g}"
         existing = catalog.asset_by_key(context.user, unique_key)
         if existing is not None:
             return AlignOutcome(
@@ -220,6 +229,7 @@ def session_alignment(
             clock = fit_clock(
                 open_dataset(context, camera_pulses)["times"].values,
                 open_dataset(context, neural_pulses)["times"].values,
+                max_lag=max_lag,
                 strict=True,
             )
             aligned = align_bouts(_camera_bouts(bouts, frame_times, fps), clock)
@@ -240,6 +250,7 @@ def session_alignment(
             "units": int(units.n_units),
             "modulated": modulated,
             "n_shifts": n_shifts,
+            "max_lag": max_lag,
             "bouts_asset": bouts_asset.id,
             "model_name": bouts_asset.params.get("model_name"),
             "model_version": bouts_asset.params.get("model_version"),
@@ -294,7 +305,7 @@ def session_alignment(
                 unit_summaries=[UnitSummaryRows(staged_modulation.id, summary_rows)],
             )
         except DuplicateAssetError:
-            return session_alignment(context, key, model_name, n_shifts)
+            return session_alignment(context, key, model_name, n_shifts, max_lag)
     return AlignOutcome(
         key,
         staged_modulation.id,

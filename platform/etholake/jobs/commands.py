@@ -368,6 +368,11 @@ def align(
     lab: str | None = typer.Option(None, help="Only this lab's sessions."),
     session: list[str] = typer.Option([], help="Only these sessions (lab/subject/session); repeatable."),
     shifts: int = typer.Option(1000, help="Circular shifts of the permutation test."),
+    max_lag: float | None = typer.Option(
+        None,
+        min=0.0,
+        help="Largest lag (s) between the camera and DAQ clocks: below half the period of periodic sync pulses.",
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Clock sync and behavior-neural statistics for sessions with units and machine bouts."""
@@ -381,7 +386,9 @@ def align(
     from etholake.flows.align import align_flow
 
     outcomes, failed = _batch(
-        lambda: align_flow(model=model, sessions=keys, lab=lab, n_shifts=shifts, show_progress=progress)
+        lambda: align_flow(
+            model=model, sessions=keys, lab=lab, n_shifts=shifts, max_lag=max_lag, show_progress=progress
+        )
     )
     table = Table("session", "drift (ppm)", "pulses matched", "units", "modulated (q<0.05)", "status")
     for outcome in outcomes:
