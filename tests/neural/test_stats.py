@@ -69,7 +69,7 @@ def test_modulation_finds_tuned_units_and_controls_false_positives(aligned_sessi
     assert (result.loc[~tuned, "permutation_q"] < 0.05).mean() <= 0.05
     assert (result.loc[~tuned, "wilcoxon_q"] < 0.05).mean() <= 0.05
     assert (result.loc[tuned, "modulation_index"] > 0.2).all()
-    for column in ("permutation_method", "wilcoxon_method", "fdr_method", "n_shifts", "pre_window_s", "seed"):
+    for column in ("permutation_method", "wilcoxon_method", "fdr_method", "n_shifts", "seed"):
         assert result[column].notna().all()
     assert result["permutation_p"].min() >= 1 / 1001
 
@@ -210,3 +210,13 @@ def test_tables_write_to_parquet_and_peth_to_zarr(aligned_session, tmp_path):
     result.to_zarr(tmp_path / "peth.zarr", mode="w", consolidated=False)
     reopened = xr.open_zarr(tmp_path / "peth.zarr", consolidated=False)
     assert np.array_equal(reopened["counts"].values, result["counts"].values)
+
+
+def test_the_paired_wilcoxon_test_keeps_its_false_positive_rate_with_short_bouts():
+    rng = np.random.default_rng(3)
+    starts = np.arange(5.0, 1790.0, 6.0) + rng.uniform(0, 2, 298)
+    bouts = pd.DataFrame({"behavior": "sniff", "start": starts, "stop": starts + rng.uniform(0.1, 0.5, starts.size)})
+    untuned = Units.from_spike_trains([np.sort(rng.uniform(0, 1800, rng.poisson(3600))) for _ in range(400)])
+    result = modulation_tests(untuned, bouts, session=(0.0, 1800.0), n_shifts=99)
+    assert (result["wilcoxon_p"] < 0.05).mean() <= 0.08
+    assert (result["wilcoxon_q"] < 0.05).sum() <= 2

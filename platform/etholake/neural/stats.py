@@ -14,7 +14,10 @@ from etholake.neural.align import interval_spike_counts
 from etholake.neural.containers import Units
 from etholake.neural.fixups import warn_fixup
 
-WILCOXON_METHOD = "wilcoxon signed-rank, paired bout rate vs pre-bout window rate, two-sided, zero_method=wilcox"
+WILCOXON_METHOD = (
+    "wilcoxon signed-rank, paired bout rate vs the rate in the window of the same length just before the bout, "
+    "two-sided, zero_method=wilcox"
+)
 PERMUTATION_METHOD = (
     "circular shift of all bouts of the behavior together within the session window; statistic = spikes in "
     "bouts; two-sided (distance from the null mean); p = (1 + #extreme) / (1 + n_shifts)"
@@ -105,7 +108,6 @@ def modulation_tests(
     aligned_bouts: pd.DataFrame,
     *,
     session: tuple[float, float],
-    pre_window: float = 1.0,
     n_shifts: int = 1000,
     min_shift: float = 10.0,
     grid: float = 0.01,
@@ -122,9 +124,6 @@ def modulation_tests(
     session
         (start, stop) on the neural clock of the scored part of the session: the baseline
         is this window outside the behavior's bouts, and the shifts wrap around it.
-    pre_window
-        Length (s) of the window before each bout for the paired Wilcoxon test; bouts whose
-        window leaves the session or overlaps the previous bout of the behavior are left out.
     n_shifts, min_shift, grid, seed
         Circular-shift test settings (see :func:`circular_shift_counts`).
 
@@ -132,9 +131,16 @@ def modulation_tests(
     -------
     pandas.DataFrame
         One row per unit x behavior: ``n_bouts``, ``bout_time_s``, ``rate_bout_hz``,
-        ``rate_baseline_hz``, ``modulation_index``, Wilcoxon (``wilcoxon_n``,
+        ``rate_baseline_hz``, ``modulation_index`` = (bout - baseline) / (bout + baseline)
+        rate (positive: more spikes during the behavior), Wilcoxon (``wilcoxon_n``,
         ``wilcoxon_statistic``, ``wilcoxon_p``, ``wilcoxon_q``) and circular-shift
         (``permutation_p``, ``permutation_q``) results, and the methods and parameters.
+        The baseline is the session window outside the behavior's bouts. The Wilcoxon
+        test pairs each bout with the window of the same length just before it (a fixed
+        window would make the paired differences of short bouts skewed, and the test
+        biased); bouts whose window leaves the session or overlaps the behavior's
+        previous bout are left out of it. q-values are Benjamini-Hochberg across the
+        units, per behavior, of this session.
     """
     bouts = _bouts_in_session(aligned_bouts, session)
     behaviors, groups = np.unique(bouts["behavior"].astype(str).to_numpy(), return_inverse=True)
@@ -151,7 +157,8 @@ def modulation_tests(
     session_length = session[1] - session[0]
     session_spikes = interval_spike_counts(units, np.array([session[0]]), np.array([session[1]]))[:, 0]
     bout_counts = interval_spike_counts(units, starts, stops)
-    pre_counts = interval_spike_counts(units, starts - pre_window, starts)
+    durations = stops - starts
+    pre_counts = interval_spike_counts(units, starts - durations, starts)
     rows = []
     for code, behavior in enumerate(behaviors):
         in_group = groups == code
@@ -164,7 +171,6 @@ def modulation_tests(
             pre_counts[:, in_group],
             starts[in_group],
             stops[in_group],
-            pre_window=pre_window,
             session_start=session[0],
         )
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -184,7 +190,6 @@ def modulation_tests(
                     "wilcoxon_p": p_wilcoxon,
                     "wilcoxon_q": benjamini_hochberg(p_wilcoxon),
                     "wilcoxon_method": WILCOXON_METHOD,
-                    "pre_window_s": pre_window,
                     "permutation_p": permutation_p[:, code],
                     "permutation_q": benjamini_hochberg(permutation_p[:, code]),
                     "permutation_method": PERMUTATION_METHOD,
@@ -220,16 +225,16 @@ def _paired_wilcoxon(
     starts: np.ndarray,
     stops: np.ndarray,
     *,
-    pre_window: float,
     session_start: float,
 ) -> tuple[int, np.ndarray, np.ndarray]:
+    window_starts = starts - (stops - starts)
     previous_stop = np.concatenate([[-np.inf], np.maximum.accumulate(stops)[:-1]])
-    usable = (starts - pre_window >= session_start) & (previous_stop <= starts - pre_window)
+    usable = (window_starts >= session_start) & (previous_stop <= window_starts)
     n_units = bout_counts.shape[0]
     if usable.sum() < 2:
         return int(usable.sum()), np.full(n_units, np.nan), np.full(n_units, np.nan)
     bout_rate = bout_counts[:, usable] / (stops - starts)[usable]
-    pre_rate = pre_counts[:, usable] / pre_window
+    pre_rate = pre_counts[:, usable] / (stops - starts)[usable]
     difference = bout_rate - pre_rate
     has_signal = np.any(difference != 0, axis=1)
     statistic = np.full(n_units, np.nan)
