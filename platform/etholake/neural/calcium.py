@@ -26,12 +26,14 @@ def read_nwb_roi_response(path: str | Path, name: str) -> xr.DataArray:
     -------
     xarray.DataArray
         (time, channel) with ``channel`` the ROI ids of the referenced plane segmentation.
+        Values are in the series' ``unit`` (``data * conversion + offset``, as NWB defines
+        them), float32 for data of up to 16 bits and float64 otherwise.
     """
     with open_nwb(path) as nwbfile:
         series = find_nwb_object(nwbfile, name, path)
         if not hasattr(series, "rois"):
             raise InputFileError(path, f"{name!r} is a {type(series).__name__}, not a RoiResponseSeries")
-        data = np.asarray(series.data[:])
+        data = _in_unit(np.asarray(series.data[:]), series.conversion, series.offset)
         if data.ndim == 1:
             data = data[:, None]
         rois = np.asarray(series.rois.data[:])
@@ -45,3 +47,13 @@ def read_nwb_roi_response(path: str | Path, name: str) -> xr.DataArray:
     return make_traces(
         data, times=times, rate=rate, starting_time=start, channels=roi_ids, units=unit, source_file=str(path)
     )
+
+
+def _in_unit(data: np.ndarray, conversion: float, offset: float) -> np.ndarray:
+    """``data * conversion + offset``, computed in place on ``data`` as float (float32 if that holds it exactly)."""
+    values = data.astype(np.result_type(data.dtype, np.float32), copy=False)
+    if conversion != 1.0:
+        values *= conversion
+    if offset != 0.0:
+        values += offset
+    return values
