@@ -417,3 +417,30 @@ def test_lineage_lists_an_asset_reached_by_two_roles_once(catalog):
     assert up["id"].str[0].tolist() == ["p", "q"]
     assert up.set_index(up["id"].str[0])["role"].to_dict() == {"p": "pose, previous_version", "q": "pose"}
     assert up["depth"].tolist() == [1, 1]
+
+
+def test_a_unit_query_corrects_for_every_test_it_spans_not_per_session(two_labs):
+    import pandas as pd
+
+    from etholake.catalog import UnitSummaryRows
+
+    catalog = two_labs
+    catalog.register_asset("alice", asset("h", A2, kind="modulation"))
+    for letter, p_values in (("a", [0.01, 0.5, 0.6, 0.7]), ("h", [0.04, 0.8, 0.9, 0.95])):
+        rows = pd.DataFrame(
+            {
+                "unit": ["0", "1", "2", "3"],
+                "region": "VMHvl",
+                "behavior": "attack",
+                "p_value": p_values,
+                "q_value": [min(1.0, p * 4) for p in p_values],
+                "method": "circular shift",
+            }
+        )
+        catalog.replace_unit_summaries("alice", UnitSummaryRows(letter * 32, rows))
+    units = catalog.find_units("alice", behavior="attack")
+    assert units["query_q_value"].round(6).tolist() == [0.08, 0.16] + [0.95] * 6
+    assert units["q_value"].tolist()[:2] == [0.04, 0.16]
+    assert catalog.find_units("alice", behavior="attack", max_q=0.1)[["session", "unit"]].values.tolist() == [
+        ["private1", "0"]
+    ]

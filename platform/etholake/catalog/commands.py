@@ -73,7 +73,9 @@ def query_sessions(
 @query_app.command("units")
 def query_units(
     behavior: str | None = typer.Option(None, help="Modulated by this behavior."),
-    q: float | None = typer.Option(None, help="Only units with q-value below this (BH FDR)."),
+    q: float | None = typer.Option(
+        None, help="Only units whose query_q_value (BH FDR across every test the query finds) is below this."
+    ),
     region: str | None = typer.Option(None, help="Only units in this brain region."),
     lab: str | None = typer.Option(None, help="Only this lab."),
     output: OutputFormat = FORMAT,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, exists, func, select
 
@@ -179,12 +180,17 @@ class QueriesMixin:
     ) -> pd.DataFrame:
         """Units with their modulation statistics, e.g. "modulated by attack at q < 0.05".
 
+        Each row's ``q_value`` is the one ``align`` stored: Benjamini-Hochberg across the
+        units of its session, per behavior. A query spans more tests than that (every
+        session and behavior it returns), so ``query_q_value`` corrects the ``p_value`` of
+        every row the query finds, before ``max_q``, and ``max_q`` applies to it.
+
         Parameters
         ----------
         behavior
             Only statistics for this behavior.
         max_q
-            Only units with a Benjamini-Hochberg q-value below this (in (0, 1]).
+            Only units whose ``query_q_value`` is below this (in (0, 1]).
         region
             Only units in this brain region.
         lab
@@ -215,14 +221,12 @@ class QueriesMixin:
             )
             if behavior is not None:
                 query = query.where(UnitSummary.behavior == behavior)
-            if max_q is not None:
-                query = query.where(UnitSummary.q_value < max_q)
             if region is not None:
                 query = query.where(UnitSummary.region == region)
             if lab is not None:
                 query = query.where(Lab.id == self._lab(db, lab).id)
-            result = db.execute(query.order_by(UnitSummary.q_value, Lab.name, Session.name, UnitSummary.unit))
-            frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+            result = db.execute(query.order_by(Lab.name, Session.name, UnitSummary.unit))
+            frame = _with_query_q_values(pd.DataFrame(result.mappings().all(), columns=list(result.keys())), max_q)
             if frame.empty:
                 for name, value, column in (
                     ("behavior", behavior, UnitSummary.behavior),
@@ -230,6 +234,16 @@ class QueriesMixin:
                 ):
                     _require_known(db, actor, "unit", name, value, column)
             return frame
+
+
+def _with_query_q_values(units: pd.DataFrame, max_q: float | None) -> pd.DataFrame:
+    """Units with ``query_q_value`` (Benjamini-Hochberg across all their rows), below ``max_q``, smallest first."""
+    from etholake.neural.stats import benjamini_hochberg
+
+    units = units.assign(query_q_value=benjamini_hochberg(units["p_value"].to_numpy(dtype=np.float64)))
+    if max_q is not None:
+        units = units[units["query_q_value"] < max_q]
+    return units.sort_values("query_q_value", kind="stable", ignore_index=True)
 
 
 def _require_known(db, actor: str | None, holder: str, name: str, value: str | None, column, *conditions) -> None:
