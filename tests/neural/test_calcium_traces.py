@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from etholake.neural import read_nwb_roi_response
+from etholake.neural import event_triggered_average, make_traces, read_nwb_roi_response
 
 
 def _write_roi_response(path, data: np.ndarray, **series_options) -> None:
@@ -65,3 +65,19 @@ def test_roi_response_without_scaling_keeps_the_values_as_float(tmp_path):
     traces = read_nwb_roi_response(path, "RoiResponseSeries")
     assert np.issubdtype(traces.dtype, np.floating)
     np.testing.assert_array_equal(traces.values, data)
+
+
+@pytest.mark.parametrize(("rate", "starting_time"), [(20.0, 0.0), (30.0, 5000.0)])
+def test_event_triggered_average_includes_window_endpoints_on_whole_frames(rate, starting_time):
+    traces = make_traces(np.random.default_rng(0).random((20000, 1)), rate=rate, starting_time=starting_time)
+    result = event_triggered_average(traces, [starting_time + 100.0], window=(-1.0, 2.0))
+    lags = result["lag"].values
+    assert lags.size == 3 * int(rate) + 1
+    assert lags[0] == pytest.approx(-1.0) and lags[-1] == pytest.approx(2.0)
+    assert np.isfinite(result["mean"].values).all()
+
+
+def test_event_triggered_average_leaves_out_endpoints_between_frames():
+    traces = make_traces(np.zeros((2000, 1)), rate=20.0)
+    lags = event_triggered_average(traces, [50.0], window=(-1.01, 2.01))["lag"].values
+    assert lags.size == 61 and lags[0] == pytest.approx(-1.0) and lags[-1] == pytest.approx(2.0)

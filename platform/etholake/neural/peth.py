@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import xarray as xr
 
@@ -103,7 +105,8 @@ def event_triggered_average(
     event_times
         Event times (s).
     window
-        Window relative to each event (s).
+        Window relative to each event (s). Lags are the whole multiples of ``step`` in it,
+        endpoints included: an endpoint within 1e-6 of a step of a multiple is that multiple.
     step
         Lag spacing (s); defaults to the trace's sampling interval.
 
@@ -116,7 +119,7 @@ def event_triggered_average(
     times = traces["time"].to_numpy().astype(np.float64)
     values = traces.transpose("time", "channel").to_numpy().astype(np.float64)
     step = step or float(np.median(np.diff(times)))
-    lags = np.arange(np.ceil(window[0] / step), np.floor(window[1] / step) + 1) * step
+    lags = _lag_grid(window, step)
     events = np.asarray(event_times, dtype=np.float64)
     queries = events[:, None] + lags[None, :]
     right = np.clip(np.searchsorted(times, queries), 1, times.size - 1)
@@ -146,3 +149,15 @@ def event_triggered_average(
         },
         attrs={"event": event_name, "window": list(window), "step": step, "clock": traces.attrs.get("clock", "")},
     )
+
+
+def _lag_grid(window: tuple[float, float], step: float) -> np.ndarray:
+    first = _whole_steps(window[0] / step, np.ceil)
+    last = _whole_steps(window[1] / step, np.floor)
+    return np.arange(first, last + 1) * step
+
+
+def _whole_steps(steps: float, rounding: Callable[[float], float]) -> float:
+    """``steps`` rounded to the nearest whole number when within 1e-6 of it, else by ``rounding``."""
+    nearest = np.round(steps)
+    return nearest if abs(steps - nearest) <= 1e-6 else rounding(steps)
