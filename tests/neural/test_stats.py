@@ -77,10 +77,12 @@ def test_modulation_finds_tuned_units_and_controls_false_positives(aligned_sessi
 def test_bouts_outside_the_recording_are_left_out_with_a_warning_naming_the_window(aligned_session):
     session, clock_map, frames, bouts = aligned_session
     neural = clock_map(frames["time"].to_numpy())
-    window = (float(bouts["start"].min()) + 1e-6, neural[-1] + 1.0)
-    with pytest.warns(NeuralInputWarning, match=rf"left out 1 bout\(s\) .* window {window[0]:.2f}-{window[1]:.2f} s"):
-        result = modulation_tests(session.units, bouts, session=window, n_shifts=20)
     first = bouts.loc[bouts["start"].idxmin()]
+    window = (float(first["stop"]) + 1e-6, neural[-1] + 1.0)
+    with pytest.warns(
+        NeuralInputWarning, match=rf"1 bout\(s\) not inside the recording window {window[0]:.2f}-{window[1]:.2f} s"
+    ):
+        result = modulation_tests(session.units, bouts, session=window, n_shifts=20)
     assert (
         result.loc[result["behavior"] == first["behavior"], "n_bouts"].iloc[0]
         == (bouts["behavior"] == first["behavior"]).sum() - 1
@@ -220,3 +222,40 @@ def test_the_paired_wilcoxon_test_keeps_its_false_positive_rate_with_short_bouts
     result = modulation_tests(untuned, bouts, session=(0.0, 1800.0), n_shifts=99)
     assert (result["wilcoxon_p"] < 0.05).mean() <= 0.08
     assert (result["wilcoxon_q"] < 0.05).sum() <= 2
+
+
+def straddling_recording():
+    """A 600 s recording, 5 Hz background, 20 Hz during bouts; one bout straddles its end, one lies after it."""
+    rng = np.random.default_rng(5)
+    starts = np.r_[np.arange(20.0, 560.0, 40.0), 590.0, 650.0]
+    stops = np.r_[np.arange(20.0, 560.0, 40.0) + 4.0, 640.0, 660.0]
+    bouts = pd.DataFrame({"behavior": "a", "bout": range(starts.size), "start": starts, "stop": stops})
+    in_bouts = [
+        rng.uniform(a, min(b, 600.0), rng.poisson(15 * (min(b, 600.0) - a))) for a, b in zip(starts, stops) if a < 600
+    ]
+    train = np.sort(np.concatenate([rng.uniform(0, 600, rng.poisson(3000)), *in_bouts]))
+    return Units.from_spike_trains([train]), bouts, train
+
+
+def test_the_bout_spike_table_counts_only_recorded_time():
+    units, bouts, train = straddling_recording()
+    table = bout_spike_table(units, bouts, recording=(0.0, 600.0)).set_index("bout")
+    assert (
+        table.loc[15, "recorded_s"] == 0.0 and pd.isna(table.loc[15, "spike_count"]) and np.isnan(table.loc[15, "rate"])
+    )
+    straddling = np.count_nonzero((train >= 590.0) & (train < 600.0))
+    assert table.loc[14, "recorded_s"] == pytest.approx(10.0)
+    assert table.loc[14, "spike_count"] == straddling
+    assert table.loc[14, "rate"] == pytest.approx(straddling / 10.0)
+
+
+def test_the_modulation_baseline_leaves_out_the_recorded_part_of_a_straddling_bout():
+    units, bouts, train = straddling_recording()
+    with pytest.warns(NeuralInputWarning, match="1 bout\\(s\\) not inside .* left out; 1 cut at the window's edges"):
+        result = modulation_tests(units, bouts, session=(0.0, 600.0), n_shifts=99)
+    clipped_stops = np.minimum(bouts["stop"].to_numpy()[:15], 600.0)
+    starts = bouts["start"].to_numpy()[:15]
+    in_bouts = sum(np.count_nonzero((train >= a) & (train < b)) for a, b in zip(starts, clipped_stops))
+    bout_time = float(np.sum(clipped_stops - starts))
+    assert result.loc[0, "rate_baseline_hz"] == pytest.approx((train.size - in_bouts) / (600.0 - bout_time))
+    assert result.loc[0, "bout_time_s"] == pytest.approx(bout_time)

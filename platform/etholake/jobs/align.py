@@ -237,7 +237,7 @@ def session_alignment(
                 clock, _video_span(frame_times, int(bouts_asset.params["frames"]), fps), units.spike_times
             )
             modulation = _with_regions(modulation_tests(units, aligned, session=recording, n_shifts=n_shifts), units)
-            spikes = bout_spike_table(units, aligned)
+            spikes = bout_spike_table(units, aligned, recording=recording)
             behaviors = sorted(aligned["behavior"].astype(str).unique())
             peths = _peths(units, aligned, behaviors, recording) if behaviors else None
         notes = warning_notes(caught)

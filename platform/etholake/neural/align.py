@@ -131,7 +131,9 @@ def interval_spike_counts(units: Units, starts: np.ndarray, stops: np.ndarray) -
     return counts
 
 
-def bout_spike_table(units: Units, aligned_bouts: pd.DataFrame) -> pd.DataFrame:
+def bout_spike_table(
+    units: Units, aligned_bouts: pd.DataFrame, recording: tuple[float, float] | None = None
+) -> pd.DataFrame:
     """Long table unit x behavior x bout with neural-clock ``start``, ``stop``, ``spike_count`` and ``rate``.
 
     Parameters
@@ -140,21 +142,35 @@ def bout_spike_table(units: Units, aligned_bouts: pd.DataFrame) -> pd.DataFrame:
         Units on the neural clock.
     aligned_bouts
         Output of :func:`align_bouts`.
+    recording
+        (start, stop) of the time the units were recorded, on the neural clock. When given,
+        ``recorded_s`` is the part of each bout inside it and the count and rate cover that
+        part only: a bout outside it has no count (<NA>) and a NaN rate, not 0 spikes.
     """
     starts = aligned_bouts["start"].to_numpy(dtype=np.float64)
     stops = aligned_bouts["stop"].to_numpy(dtype=np.float64)
-    counts = interval_spike_counts(units, starts, stops)
+    recorded_start, recorded_stop = (starts, stops) if recording is None else _within(starts, stops, recording)
+    recorded = np.maximum(recorded_stop - recorded_start, 0.0)
+    counts = interval_spike_counts(units, recorded_start, np.maximum(recorded_stop, recorded_start))
     n_bouts = starts.size
-    duration = stops - starts
-    return pd.DataFrame(
+    spike_count = pd.array(counts.ravel(), dtype="Int64")
+    spike_count[np.tile(recorded <= 0, units.n_units)] = pd.NA
+    table = pd.DataFrame(
         {
             "unit_id": np.repeat(units.unit_ids, n_bouts),
             "behavior": np.tile(aligned_bouts["behavior"].astype(str).to_numpy(), units.n_units),
             "bout": np.tile(aligned_bouts["bout"].to_numpy(dtype=np.int64), units.n_units),
             "start": np.tile(starts, units.n_units),
             "stop": np.tile(stops, units.n_units),
-            "duration": np.tile(duration, units.n_units),
-            "spike_count": counts.ravel(),
-            "rate": (counts / np.where(duration > 0, duration, np.nan)).ravel(),
+            "duration": np.tile(stops - starts, units.n_units),
+            "spike_count": spike_count,
+            "rate": (counts / np.where(recorded > 0, recorded, np.nan)).ravel(),
         }
     )
+    if recording is not None:
+        table.insert(6, "recorded_s", np.tile(recorded, units.n_units))
+    return table
+
+
+def _within(starts: np.ndarray, stops: np.ndarray, window: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    return np.clip(starts, *window), np.clip(stops, *window)

@@ -207,13 +207,21 @@ def modulation_tests(
 
 
 def _bouts_in_session(aligned_bouts: pd.DataFrame, session: tuple[float, float]) -> pd.DataFrame:
-    inside = (aligned_bouts["start"] >= session[0]) & (aligned_bouts["stop"] <= session[1])
-    if not inside.all():
+    """The bouts within the session window: those outside it left out, those across its edges cut at them.
+
+    A cut bout's recorded part is bout time, so it never counts towards the baseline.
+    """
+    start, stop = session
+    overlaps = (aligned_bouts["stop"] > start) & (aligned_bouts["start"] < stop)
+    crosses = overlaps & ((aligned_bouts["start"] < start) | (aligned_bouts["stop"] > stop))
+    if not overlaps.all() or crosses.any():
         warn_fixup(
-            f"modulation tests: left out {int((~inside).sum())} bout(s) not inside the recording window "
-            f"{session[0]:.2f}-{session[1]:.2f} s (neural clock)"
+            f"modulation tests: {int((~overlaps).sum())} bout(s) not inside the recording window "
+            f"{start:.2f}-{stop:.2f} s (neural clock) left out; {int(crosses.sum())} cut at the window's edges"
         )
-    bouts = aligned_bouts[inside & (aligned_bouts["stop"] > aligned_bouts["start"])]
+    bouts = aligned_bouts[overlaps & (aligned_bouts["stop"] > aligned_bouts["start"])].assign(
+        start=lambda b: b["start"].clip(lower=start), stop=lambda b: b["stop"].clip(upper=stop)
+    )
     if bouts.empty:
         raise ValueError("no bouts inside the session window")
     return bouts.sort_values(["behavior", "start"], kind="stable")
