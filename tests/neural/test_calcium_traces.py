@@ -2,42 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
+from ophys_files import write_roi_response
 
 from etholake.neural import event_triggered_average, make_traces, read_nwb_roi_response
-
-
-def _write_roi_response(path, data: np.ndarray, **series_options) -> None:
-    from pynwb import NWBHDF5IO, NWBFile
-    from pynwb.ophys import Fluorescence, ImageSegmentation, OpticalChannel, RoiResponseSeries
-
-    nwbfile = NWBFile("ophys", "id", datetime(2026, 1, 1, tzinfo=UTC))
-    device = nwbfile.create_device(name="scope")
-    channel = OpticalChannel(name="green", description="gcamp", emission_lambda=520.0)
-    plane = nwbfile.create_imaging_plane(
-        name="plane",
-        optical_channel=channel,
-        description="",
-        device=device,
-        excitation_lambda=920.0,
-        imaging_rate=20.0,
-        indicator="GCaMP6f",
-        location="CA1",
-    )
-    image_segmentation = ImageSegmentation()
-    segmentation = image_segmentation.create_plane_segmentation(name="rois", description="", imaging_plane=plane)
-    for _ in range(3):
-        segmentation.add_roi(image_mask=np.ones((4, 4)))
-    module = nwbfile.create_processing_module("ophys", "")
-    module.add(image_segmentation)
-    rois = segmentation.create_roi_table_region(region=[0, 1, 2], description="all")
-    series = RoiResponseSeries(name="RoiResponseSeries", data=data, rois=rois, rate=20.0, **series_options)
-    module.add(Fluorescence(roi_response_series=series))
-    with NWBHDF5IO(str(path), "w") as io:
-        io.write(nwbfile)
 
 
 def _data_in_units(path) -> np.ndarray:
@@ -50,7 +19,7 @@ def _data_in_units(path) -> np.ndarray:
 def test_roi_response_applies_conversion_and_offset(tmp_path):
     path = tmp_path / "scaled.nwb"
     data = np.arange(840, 870, dtype=np.int16).reshape(10, 3)
-    _write_roi_response(path, data, unit="lumens", conversion=0.001, offset=2.0)
+    write_roi_response(path, data, region=[0, 1, 2], rate=20.0, unit="lumens", conversion=0.001, offset=2.0)
     traces = read_nwb_roi_response(path, "RoiResponseSeries")
     assert traces.values[3, 1] == pytest.approx(2.85)
     assert np.issubdtype(traces.dtype, np.floating)
@@ -61,7 +30,7 @@ def test_roi_response_applies_conversion_and_offset(tmp_path):
 def test_roi_response_without_scaling_keeps_the_values_as_float(tmp_path):
     path = tmp_path / "plain.nwb"
     data = np.arange(30, dtype=np.int16).reshape(10, 3)
-    _write_roi_response(path, data, unit="a.u.")
+    write_roi_response(path, data, region=[0, 1, 2], rate=20.0, unit="a.u.")
     traces = read_nwb_roi_response(path, "RoiResponseSeries")
     assert np.issubdtype(traces.dtype, np.floating)
     np.testing.assert_array_equal(traces.values, data)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from ophys_files import write_roi_response
 
 from etholake.errors import InputFileError
 from etholake.neural import (
@@ -114,35 +115,9 @@ def test_suite2p_requires_a_frame_rate(shared_data):
 
 
 def test_roi_response_series_round_trip(tmp_path):
-    from pynwb import NWBHDF5IO, NWBFile
-    from pynwb.ophys import Fluorescence, ImageSegmentation, OpticalChannel, RoiResponseSeries
-
-    nwbfile = NWBFile("ophys", "id", datetime(2026, 1, 1, tzinfo=UTC))
-    device = nwbfile.create_device(name="scope")
-    channel = OpticalChannel(name="green", description="gcamp", emission_lambda=520.0)
-    plane = nwbfile.create_imaging_plane(
-        name="plane",
-        optical_channel=channel,
-        description="",
-        device=device,
-        excitation_lambda=920.0,
-        imaging_rate=15.0,
-        indicator="GCaMP6f",
-        location="CA1",
-    )
-    image_segmentation = ImageSegmentation()
-    segmentation = image_segmentation.create_plane_segmentation(name="rois", description="", imaging_plane=plane)
-    for _ in range(3):
-        segmentation.add_roi(image_mask=np.ones((4, 4)))
-    module = nwbfile.create_processing_module("ophys", "")
-    module.add(image_segmentation)
-    rois = segmentation.create_roi_table_region(region=[0, 2], description="two")
-    data = np.arange(20, dtype=np.float32).reshape(10, 2)
-    series = RoiResponseSeries(name="RoiResponseSeries", data=data, rois=rois, unit="lumens", rate=15.0)
-    module.add(Fluorescence(roi_response_series=series))
     path = tmp_path / "ophys.nwb"
-    with NWBHDF5IO(str(path), "w") as io:
-        io.write(nwbfile)
+    data = np.arange(20, dtype=np.float32).reshape(10, 2)
+    write_roi_response(path, data, region=[0, 2], rate=15.0, unit="lumens")
     traces = read_nwb_roi_response(path, "RoiResponseSeries")
     assert traces.shape == (10, 2) and traces["channel"].values.tolist() == [0, 2]
     assert traces["time"].values[1] == pytest.approx(1 / 15.0) and traces.attrs["units"] == "lumens"
