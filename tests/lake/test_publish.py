@@ -205,3 +205,18 @@ def test_bad_names_are_refused_before_anything_is_written(lake, catalog, bad):
     with pytest.raises(InvalidNameError):
         publish_dataset(lake, catalog, "alice", pose(10), kind="pose", lab=bad)
     assert not lake.exists("labs")
+
+
+def test_an_interrupt_after_the_catalog_committed_keeps_the_files(lake, catalog, monkeypatch):
+    recorded = catalog.register_assets
+
+    def committed_then_interrupted(*args, **kwargs):
+        recorded(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog, "register_assets", committed_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        publish_json(lake, catalog, "alice", {"x": 1}, kind="report", lab="labA")
+    [report] = catalog.assets("alice", kind="report")
+    assert lake.exists(report.uri)
+    assert read_json(lake.fs, lake.path(report.uri)) == {"x": 1}

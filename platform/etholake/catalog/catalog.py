@@ -597,6 +597,11 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
         columns = ["id", "kind", "uri", "role", "depth", "created_at"]
         return related[columns].sort_values(["depth", "id"], ignore_index=True)
 
+    def recorded_asset_ids(self, asset_ids: list[str]) -> set[str]:
+        """Which of ``asset_ids`` the catalog holds, whatever their visibility (for cleaning up after a publish)."""
+        with self.transaction() as db:
+            return set(db.scalars(select(Asset.id).where(Asset.id.in_(asset_ids))).all())
+
     def lake_uris(self) -> set[str]:
         """Lake-relative URIs of every asset stored in the lake (for garbage collection)."""
         with self.transaction() as db:

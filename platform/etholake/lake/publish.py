@@ -189,7 +189,10 @@ def commit(
 ) -> list[PublishedAsset]:
     """Record staged assets (and their summaries or model version) in the catalog in one transaction.
 
-    If the catalog refuses, the staged files are removed and the error is raised.
+    If the catalog refuses, the staged files are removed and the error is raised. An
+    interrupt may arrive after the transaction committed: the files of assets the
+    catalog holds are then kept, and when the catalog cannot be asked, every file is
+    (an unrecorded one is an orphan ``etholake gc`` lists).
     """
     try:
         records = catalog.register_assets(
@@ -200,9 +203,17 @@ def commit(
             model=model,
         )
     except BaseException:
-        discard(lake, staged)
+        discard(lake, _unrecorded(catalog, staged))
         raise
     return [PublishedAsset(record, lake.uri(item.relative)) for record, item in zip(records, staged)]
+
+
+def _unrecorded(catalog: Catalog, staged: list[StagedAsset]) -> list[StagedAsset]:
+    try:
+        recorded = catalog.recorded_asset_ids([item.asset.id for item in staged])
+    except Exception:
+        return []
+    return [item for item in staged if item.asset.id not in recorded]
 
 
 def stage_dataset(
