@@ -49,3 +49,44 @@ def test_four_processes_register_250_sessions_each(catalog_url):
         sessions = catalog.sessions("alice")
         assert len(sessions) == 1000
         assert sorted(sessions["subject"].unique()) == ["m0", "m1", "m2", "m3"]
+
+
+def test_two_promotions_at_once_leave_one_production_version(catalog_url):
+    import threading
+
+    from etholake.catalog import NewAsset
+    from etholake.catalog.model_registry import NewModel
+
+    with Catalog(catalog_url) as catalog:
+        catalog.create_lab("alice", "labA")
+        for version, letter in ((1, "a"), (2, "b")):
+            catalog.register_asset(
+                "alice",
+                NewAsset(
+                    id=letter * 32, kind="model", uri=f"m{letter}.skops", format="skops", sha256="0" * 64, lab="labA"
+                ),
+            )
+            assert catalog.register_model("alice", NewModel("soc", "labA", letter * 32, ["sniff"], "0" * 64)) == version
+    first, second = Catalog(catalog_url), Catalog(catalog_url)
+    try:
+        for _ in range(20):
+            for version in (1, 2):
+                first.set_model_stage("alice", "soc", version, "candidate")
+            barrier = threading.Barrier(2)
+            threads = [
+                threading.Thread(target=_promote_together, args=(barrier, catalog, version))
+                for catalog, version in ((first, 1), (second, 2))
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert first.models("alice", name="soc", stage="production").shape[0] == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def _promote_together(barrier, catalog: Catalog, version: int) -> None:
+    barrier.wait()
+    catalog.set_model_stage("alice", "soc", version, "production")

@@ -209,6 +209,8 @@ class ModelRegistryMixin:
         """Move a model version to ``stage``; promoting archives the previous production version."""
         _require_stage(stage)
         with self.transaction() as db:
+            if db.get_bind().dialect.name == "postgresql":
+                db.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
             found = db.execute(
                 self._model_query(db, actor).where(Model.name == name, Model.version == _version_number(version))
             ).first()
