@@ -806,3 +806,32 @@ def test_a_prefect_server_set_in_etholake_toml_is_checked_and_given_to_prefect(t
         assert os.environ["PREFECT_API_URL"] == url
     finally:
         server.shutdown()
+
+
+def test_reprocess_counts_as_annotated_only_the_sessions_it_annotated(workdir, monkeypatch):
+    from types import SimpleNamespace
+
+    import etholake.flowrun
+    import etholake.flows.reprocess
+    import etholake.jobs.status
+    from etholake.catalog import SessionKey
+    from etholake.jobs.inference import InferenceOutcome
+    from etholake.jobs.status import SessionState
+
+    keys = [SessionKey("labA", "m1", f"s{i}") for i in range(3)]
+    stale = [SessionState(key, "social", 2, 1, False, "new production model (v1 -> v2)") for key in keys]
+    monkeypatch.setattr(etholake.flowrun, "prepare_prefect", lambda **options: None)
+    monkeypatch.setattr(etholake.jobs.status, "session_states", lambda *arguments, **options: stale)
+    outcomes = [
+        InferenceOutcome(key, "social", 2, "a" * 32, "b" * 32, index == 0, False, 100, 3, 0.1)
+        for index, key in enumerate(keys)
+    ]
+    monkeypatch.setattr(
+        etholake.flows.reprocess, "reprocess_flow", lambda **options: SimpleNamespace(outcomes=outcomes)
+    )
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    result = runner.invoke(app, ["reprocess"])
+    assert result.exit_code == 0, result.output
+    assert "1 stale session(s) annotated, 2 annotated meanwhile by another run, 0 already current" in " ".join(
+        result.output.split()
+    )

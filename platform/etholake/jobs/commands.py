@@ -263,7 +263,10 @@ def reprocess(
     if outcomes:
         console.print(_inference_table(outcomes))
     current = sum(state.current for state in states)
-    console.print(f"{len(outcomes)} stale session(s) annotated, {current} already current")
+    annotated = sum(outcome.computed for outcome in outcomes)
+    meanwhile = len(outcomes) - annotated
+    by_others = f", {meanwhile} annotated meanwhile by another run" if meanwhile else ""
+    console.print(f"{annotated} stale session(s) annotated{by_others}, {current} already current")
     if failed is not None:
         raise failed
 
