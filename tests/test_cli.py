@@ -835,3 +835,17 @@ def test_reprocess_counts_as_annotated_only_the_sessions_it_annotated(workdir, m
     assert "1 stale session(s) annotated, 2 annotated meanwhile by another run, 0 already current" in " ".join(
         result.output.split()
     )
+
+
+def test_a_corrupt_catalog_file_is_one_line(workdir):
+    assert runner.invoke(app, ["init", "--lab", "labA"]).exit_code == 0
+    catalog_file = workdir / "lake" / "catalog.sqlite"
+    with open(catalog_file, "r+b") as handle:
+        handle.write(b"\0" * 100)
+    completed = subprocess.run(
+        [sys.executable, "-m", "etholake", "query", "sessions"], capture_output=True, text=True, cwd=workdir
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines() == [
+        "error: the catalog database cannot be used: file is not a database"
+    ]

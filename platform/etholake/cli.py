@@ -88,12 +88,12 @@ class WarningPrinter:
 
 
 def run() -> None:
-    """Console entry point: etholake errors (and an unreachable catalog database) print as one line on
-    stderr and exit with code 1.
+    """Console entry point: etholake errors (and an unreachable or unreadable catalog database) print as
+    one line on stderr and exit with code 1.
 
     Warnings etholake raises print as one line each, once (:class:`WarningPrinter`).
     """
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
 
     from etholake.catalog.engine import database_problem, missing_table, shown_url
     from etholake.config import load_settings
@@ -107,7 +107,9 @@ def run() -> None:
     except EtholakeError as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None
-    except (OperationalError, ProgrammingError) as error:
+    except DatabaseError as error:
+        if isinstance(error, (IntegrityError, DataError)):
+            raise
         problem = database_problem(error)
         message = (
             f"the catalog {shown_url(load_settings().catalog_url)} has no etholake tables: run `etholake init` first"
