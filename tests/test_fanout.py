@@ -1,5 +1,6 @@
 """Per-session fan-out on Dask: an etholake error fails its task once, quietly; a lost connection is retried."""
 
+import errno
 import time
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def noted_call(folder: str, name: str) -> str:
         raise ConnectionResetError("connection to the catalog was reset")
     if name == "slow":
         time.sleep(3)
+    if name == "full":
+        raise OSError(errno.ENOSPC, "No space left on device", str(calls))
     return name
 
 
@@ -60,3 +63,12 @@ def test_a_failed_session_does_not_stop_the_others(tmp_path, cluster):
 def test_a_lost_connection_is_retried(tmp_path, cluster):
     assert fan(str(tmp_path), ["good", "flaky"]) == ["good", "flaky"]
     assert (tmp_path / "flaky").read_text() == "called\n" * 2
+
+
+def test_a_full_disk_fails_its_session_once_and_the_others_finish(tmp_path, cluster):
+    with pytest.raises(
+        SessionsFailedError, match=r"1 of 3 session\(s\) failed: full: cannot write .*No space left"
+    ) as raised:
+        fan(str(tmp_path), ["full", "slow", "good"])
+    assert raised.value.results == ["slow", "good"]
+    assert (tmp_path / "full").read_text() == "called\n"

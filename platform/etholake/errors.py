@@ -62,6 +62,10 @@ class ConfigError(EtholakeError):
     """The configuration is invalid or a configured service is unreachable."""
 
 
+class StorageError(EtholakeError):
+    """A file cannot be written: the disk is full, the folder read-only or not writable by the user."""
+
+
 class DuplicateAssetError(EtholakeError):
     """An asset with the same ``unique_key`` is already recorded (another run made it first).
 

@@ -4,8 +4,8 @@ Prefect gives each session a task run with retries and a visible state; Dask run
 the work in worker processes (a local cluster, or the configured scheduler).
 Results come back in the order of the calls; a progress bar advances as they finish.
 A task is retried after a lost worker or connection, never after an etholake error
-(a bad input or option fails the same way again). A session that fails with an
-etholake error does not stop the others: when all have finished,
+(a bad input or option fails the same way again, as does a full or read-only disk).
+A session that fails with an etholake error does not stop the others: when all have finished,
 :class:`~etholake.errors.SessionsFailedError` names every failure and carries
 the results of the sessions that succeeded.
 
@@ -18,6 +18,7 @@ once.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,10 +29,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from etholake.compute import client
-from etholake.errors import EtholakeError, SessionsFailedError
+from etholake.errors import EtholakeError, SessionsFailedError, StorageError
 from etholake.progress import progress_bar
 
 _OPEN_CLIENTS: dict[str, Any] = {}
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,19 @@ def on_dask(function: Callable[..., Any], arguments: tuple, scheduler: str, labe
 def run_synchronously(function: Callable[..., Any], *arguments: Any) -> Any:
     """``function(*arguments)`` with dask's synchronous scheduler for everything it computes.
 
-    An etholake error comes back as a :class:`_Refused` value, for :func:`on_dask` to raise.
+    An etholake error comes back as a :class:`_Refused` value, for :func:`on_dask` to raise;
+    so does a file that cannot be written (a full disk, a read-only folder), as a
+    :class:`~etholake.errors.StorageError`: retrying would fail the same way.
     """
     with dask.config.set(scheduler="synchronous"):
         try:
             return function(*arguments)
         except EtholakeError as error:
             return _Refused(error)
+        except OSError as error:
+            if error.errno not in _STORAGE_ERRNOS:
+                raise
+            return _Refused(StorageError(f"cannot write {error.filename or 'a file'}: {error.strerror}"))
 
 
 def fan_out(
