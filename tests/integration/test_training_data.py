@@ -83,3 +83,41 @@ def test_a_model_learns_from_its_lab_and_shared_sessions_never_from_another_labs
             role for asset_id, role in data.parents.items() if catalog.asset("alice", asset_id).session.lab == "bauer"
         }
     assert bauer_parents == {"pose", "labels"}
+
+
+def test_two_runs_of_one_recipe_at_once_register_one_version(tmp_path, flow_env, monkeypatch):
+    from etholake.flows.ingest import ingest_flow
+    from etholake.jobs.train import train_from_lake
+    from etholake.sim import simulate
+
+    simulated = simulate(
+        tmp_path / "raw", n_labs=1, sessions_per_lab=3, minutes=0.25, seed=5, video=False, neural=False, progress=False
+    )
+    manifest_path = next(iter(simulated.manifests.values()))
+    context = JobContext(str(tmp_path / "lake"), f"sqlite:///{tmp_path / 'catalog.sqlite'}", "alice")
+    ingest_flow(
+        str(manifest_path), lake=context.lake_url, catalog=context.catalog_url, actor="alice", show_progress=False
+    )
+    lab = json.loads(manifest_path.read_text())["lab"]
+    options = {
+        "name": "soc",
+        "lab": lab,
+        "behaviors": ["sniff"],
+        "n_splits": 3,
+        "estimator": {"params": {"n_estimators": 5}},
+    }
+    first = train_from_lake(context, **options)
+    import etholake.jobs.train
+
+    looked_up = etholake.jobs.train._trained_before
+    calls = []
+
+    def not_yet_registered_at_first(*arguments):
+        calls.append(arguments)
+        return None if len(calls) == 1 else looked_up(*arguments)
+
+    monkeypatch.setattr(etholake.jobs.train, "_trained_before", not_yet_registered_at_first)
+    second = train_from_lake(context, **options)
+    assert (second.version, second.asset_id, second.reused) == (first.version, first.asset_id, True)
+    with Catalog(context.catalog_url) as catalog:
+        assert catalog.models("alice", name="soc")["version"].tolist() == [1]

@@ -28,6 +28,7 @@ def publish_model(
     parents: dict[str, str] | None = None,
     visibility: str = "private",
     params: dict[str, Any] | None = None,
+    unique_key: str | None = None,
 ) -> tuple[str, int]:
     """Store ``bundle`` (a :class:`etholake.models.bundle.ModelBundle`) and register it as a new version.
 
@@ -45,6 +46,9 @@ def publish_model(
         private, shared or public.
     params
         More parameters to record with the artifact (how it was trained).
+    unique_key
+        Key no other model asset may hold (what it was trained from): a second run that
+        registers the same key raises :class:`~etholake.errors.DuplicateAssetError`.
 
     Returns
     -------
@@ -80,6 +84,7 @@ def publish_model(
         parents=parents,
         params=params,
         visibility=visibility,
+        unique_key=unique_key,
     )
     model = NewModel(
         name=bundle.name,

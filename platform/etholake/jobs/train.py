@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from etholake.catalog import AssetRecord, SessionKey
 from etholake.catalog.access import WRITE_ROLES
-from etholake.errors import EtholakeError, OptionError
+from etholake.errors import DuplicateAssetError, EtholakeError, OptionError
 from etholake.jobs.context import JobContext, open_dataset
 from etholake.jobs.features import compute_target_features, features_target, resolve_spec, session_features
 from etholake.jobs.models import publish_model, registered_card
@@ -457,9 +457,19 @@ def train_from_lake(
     }
     lake = context.lake()
     with context.catalog() as catalog, tempfile.TemporaryDirectory() as folder:
-        asset_id, version = publish_model(
-            lake, catalog, context.user, bundle, lab=lab, parents=data.parents, params={"recipe": recipe}
-        )
+        try:
+            asset_id, version = publish_model(
+                lake,
+                catalog,
+                context.user,
+                bundle,
+                lab=lab,
+                parents=data.parents,
+                params={"recipe": recipe},
+                unique_key=f"model:{name}:{recipe}",
+            )
+        except DuplicateAssetError:
+            return _trained_before(context, name, recipe)
         page = write_report(
             data,
             evaluations,
