@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -849,3 +850,34 @@ def test_a_corrupt_catalog_file_is_one_line(workdir):
     assert completed.stderr.strip().splitlines() == [
         "error: the catalog database cannot be used: file is not a database"
     ]
+
+
+def test_a_terminated_flow_command_leaves_no_prefect_server_behind(workdir):
+    import signal
+
+    import psutil
+    from pipeline_helpers import add_sessions
+
+    from etholake.jobs.context import JobContext
+
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    context = JobContext.from_settings()
+    with context.catalog() as catalog:
+        add_sessions(context.lake(), catalog, "alice", "labA", ["s1", "s2"])
+    command = subprocess.Popen([sys.executable, "-m", "etholake", "features"], cwd=workdir)
+    parent = psutil.Process(command.pid)
+    servers, workers = [], []
+    deadline = time.monotonic() + 120
+    while not (servers and workers) and time.monotonic() < deadline and command.poll() is None:
+        children = parent.children(recursive=True)
+        servers = [p for p in children if "uvicorn" in " ".join(p.cmdline())]
+        workers = [p for p in children if "multiprocessing.spawn" in " ".join(p.cmdline())]
+        time.sleep(0.2)
+    assert servers and workers, "the command started no Prefect server and Dask workers"
+    command.send_signal(signal.SIGTERM)
+    assert command.wait(timeout=120) != 0
+    time.sleep(10)
+    running = [p for p in servers + workers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for process in running:
+        process.kill()
+    assert running == []

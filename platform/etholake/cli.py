@@ -7,6 +7,7 @@ into one-line messages with a non-zero exit code.
 
 from __future__ import annotations
 
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -87,6 +88,11 @@ class WarningPrinter:
             typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, file=stream)
 
 
+def _exit_on_termination(signal_number: int, frame: object) -> None:
+    """Leave by SystemExit on SIGTERM, so the temporary Prefect server and the local Dask cluster are stopped."""
+    raise SystemExit(128 + signal_number)
+
+
 def run() -> None:
     """Console entry point: etholake errors (and an unreachable or unreadable catalog database) print as
     one line on stderr and exit with code 1.
@@ -101,6 +107,7 @@ def run() -> None:
     from etholake.flowrun import explained_prefect_start_failure
 
     warnings.showwarning = WarningPrinter()
+    signal.signal(signal.SIGTERM, _exit_on_termination)
     try:
         with explained_prefect_start_failure():
             app()
