@@ -151,6 +151,11 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
             rows = db.execute(select(Lab.name, role.label("role")).order_by(Lab.name)).all()
         return pd.DataFrame(rows, columns=["lab", "role"])
 
+    def writable_labs(self, actor: str | None) -> set[str]:
+        """Names of the labs in which ``actor`` is an owner or a member (where it may store results)."""
+        labs = self.labs(actor)
+        return set(labs.loc[labs["role"].isin(access.WRITE_ROLES), "lab"])
+
     # subjects and sessions ----------------------------------------------------------------------
 
     def register_subject(
@@ -455,30 +460,24 @@ class Catalog(ModelRegistryMixin, SummariesMixin, QueriesMixin, MembershipsMixin
         db.flush()
         return row
 
-    def _session_id(self, db: OrmSession, key: SessionKey) -> int:
-        session_id = db.scalar(
+    @staticmethod
+    def _session_id_query(key: SessionKey):
+        return (
             select(Session.id)
             .join(Lab, Lab.id == Session.lab_id)
             .join(Subject, Subject.id == Session.subject_id)
             .where(Lab.name == key.lab, Subject.name == key.subject, Session.name == key.session)
         )
+
+    def _session_id(self, db: OrmSession, key: SessionKey) -> int:
+        session_id = db.scalar(self._session_id_query(key))
         if session_id is None:
             raise NotFoundError(f"no session {key}; register it first")
         return session_id
 
     def _visible_session_id(self, db: OrmSession, actor: str | None, key: SessionKey) -> int:
         """The id of a session ``actor`` may see; a missing and an invisible session get the same NotFoundError."""
-        session_id = db.scalar(
-            select(Session.id)
-            .join(Lab, Lab.id == Session.lab_id)
-            .join(Subject, Subject.id == Session.subject_id)
-            .where(
-                Lab.name == key.lab,
-                Subject.name == key.subject,
-                Session.name == key.session,
-                access.visible_sessions(db, actor),
-            )
-        )
+        session_id = db.scalar(self._session_id_query(key).where(access.visible_sessions(db, actor)))
         if session_id is None:
             raise NotFoundError(f"no session {key} visible to {actor or 'anonymous readers'}")
         return session_id

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etholake.catalog import SessionKey
-from etholake.catalog.access import WRITE_ROLES
 from etholake.jobs.context import JobContext
 
 
@@ -39,13 +38,6 @@ class Selection:
         )
 
 
-def writable_labs(context: JobContext) -> set[str]:
-    """Labs in which the context's user is an owner or a member."""
-    with context.catalog() as catalog:
-        labs = catalog.labs(context.user)
-    return set(labs.loc[labs["role"].isin(WRITE_ROLES), "lab"])
-
-
 def select_sessions(context: JobContext, *kinds: str, lab: str | None = None) -> Selection:
     """Visible sessions (of ``lab`` when given) that hold at least one asset of every kind in ``kinds``."""
     with context.catalog() as catalog:
@@ -53,8 +45,8 @@ def select_sessions(context: JobContext, *kinds: str, lab: str | None = None) ->
             {asset.session for asset in catalog.assets(context.user, kind=kind, lab=lab) if asset.session}
             for kind in kinds
         ]
+        writable = catalog.writable_labs(context.user)
     found = sorted(set.intersection(*holding)) if holding else []
-    writable = writable_labs(context)
     return Selection([key for key in found if key.lab in writable], [key for key in found if key.lab not in writable])
 
 

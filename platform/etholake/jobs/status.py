@@ -17,7 +17,6 @@ import pandas as pd
 from etholake.catalog import SessionKey
 from etholake.jobs.context import JobContext
 from etholake.jobs.features import feature_code_version
-from etholake.jobs.selection import writable_labs
 
 STATUS_COLUMNS = ["lab", "subject", "session", "model", "production_version", "annotated_version", "state", "reason"]
 
@@ -56,7 +55,7 @@ def session_states(
         for asset in catalog.assets(context.user, kind="pose", lab=lab):
             poses.setdefault(asset.session, asset.id)
         if writable_only:
-            writable = writable_labs(context)
+            writable = catalog.writable_labs(context.user)
             poses = {key: pose_id for key, pose_id in poses.items() if key.lab in writable}
         bouts: dict[tuple[SessionKey, str], dict] = {}
         for asset in catalog.assets(context.user, kind="bouts", lab=lab):

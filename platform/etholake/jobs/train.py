@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from etholake.catalog import AssetRecord, SessionKey
-from etholake.catalog.access import WRITE_ROLES
 from etholake.errors import DuplicateAssetError, EtholakeError, OptionError
 from etholake.jobs.context import JobContext, open_dataset
 from etholake.jobs.features import compute_target_features, features_target, resolve_spec, session_features
@@ -198,8 +197,7 @@ def assemble_training_data(
         context.catalog() as catalog,
         progress_bar("features", total=len(labelled), enabled=show_progress) as advance,
     ):
-        labs = catalog.labs(context.user)
-        writable = set(labs.loc[labs["role"].isin(WRITE_ROLES), "lab"])
+        writable = catalog.writable_labs(context.user)
         for key, label_assets in sorted(labelled.items()):
             features, features_parent, notes = _training_features(
                 context, catalog, key, features_spec.content, store=key.lab in writable

@@ -128,7 +128,6 @@ def gc(
     Only the orphans of labs the user may write to (owner or member) are listed and removed;
     the others are counted per lab, as their paths name the lab's subjects and sessions.
     """
-    from etholake.catalog.access import WRITE_ROLES
     from etholake.catalog.catalog import Catalog
     from etholake.lake.gc import find_orphans, remove_orphans
 
@@ -136,8 +135,7 @@ def gc(
     lake = Lake(settings.lake, settings.storage_options)
     with Catalog(settings.catalog_url, create=False) as catalog:
         orphans = find_orphans(lake, catalog, min_age_seconds=min_age)
-        roles = catalog.labs(settings.user)
-    writable = set(roles.loc[roles["role"].isin(WRITE_ROLES), "lab"])
+        writable = catalog.writable_labs(settings.user)
     removable = [orphan for orphan in orphans if orphan.lab in writable]
     for orphan in removable:
         console.print(f"{orphan.path}\t{_human_bytes(orphan.size_bytes)}")

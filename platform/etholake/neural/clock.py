@@ -23,8 +23,9 @@ DEFAULT_TOLERANCES = (0.1, 0.03, 0.01, 0.003)
 
 
 MAX_PULSE_SPAN_S = 48 * 3600.0
-MAX_LAG_PEAK_RATIO = 0.8
 """Longest span of a pulse train :func:`fit_clock` accepts: longer ones are in other units, or hold a corrupt time."""
+MAX_LAG_PEAK_RATIO = 0.8
+"""Highest second cross-correlation peak, relative to the lag's, for which the coarse lag counts as unambiguous."""
 
 
 class ClockQualityWarning(UserWarning):

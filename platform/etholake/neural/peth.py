@@ -49,8 +49,9 @@ def peth(
         ``rate_mean`` and ``rate_sem`` (unit, time) in Hz; ``n_events``. ``time`` holds
         the bin centres relative to the event, ``event_time`` the event times.
     """
-    n_bins = round((window[1] - window[0]) / bin_size)
-    if n_bins < 1 or abs(n_bins * bin_size - (window[1] - window[0])) > 1e-9 * max(1.0, abs(window[1] - window[0])):
+    bins = (window[1] - window[0]) / bin_size
+    n_bins = int(_whole_steps(bins, np.floor))
+    if n_bins < 1 or n_bins != _whole_steps(bins, np.ceil):
         raise ValueError(
             f"a window of {window[1] - window[0]:g} s does not hold a whole number of {bin_size:g} s bins: "
             "change the window or the bin size"
